@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * flow: the bounded flow table of detection. One entry per alert flow key
+ * of DESIGN.md (src, dst, proto, dport or ICMP type): when it was seen,
+ * its counters, whether and when it last alerted, and a slot where the
+ * caller caches its policy decision so that policy runs once per flow, not
+ * once per packet.
+ *
+ * All memory is allocated by flow_table_new(); nothing is allocated per
+ * packet. When the table is full the least recently seen entry is evicted
+ * and counted. Buckets are chosen by SipHash-2-4 under a secret key, so
+ * that an attacker who controls addresses cannot aim them at one chain.
+ */
+#ifndef BUNRI_FLOW_H
+#define BUNRI_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct flow_tuple; /* policy.h */
+
+/* What flow_key.port holds. */
+enum flow_port_kind {
+	FLOW_PORT_NONE = 0, /* no transport header: port is 0 */
+	FLOW_PORT_L4 = 1,   /* TCP/UDP destination port */
+	FLOW_PORT_ICMP = 2, /* ICMP or ICMPv6 type */
+};
+
+/**
+ * struct flow_key - the alert flow key.
+ * @src, @dst: address bytes in network order; IPv4 uses the first 4 and
+ *             leaves the rest zero
+ * @family: AF_INET or AF_INET6, so an IPv4 key never equals an IPv6 key
+ *          with the same bytes
+ * @proto: IPPROTO_*
+ * @port_kind: enum flow_port_kind, says what @port means
+ * @port: destination port, ICMP type, or 0
+ * @pad: always zero; the key is hashed and compared as bytes
+ *
+ * Build keys with flow_key_from_tuple(). The table ignores whatever a
+ * hand-made key holds in @pad, @pad2 and the unused bytes of an IPv4
+ * address.
+ */
+struct flow_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint8_t family;
+	uint8_t proto;
+	uint8_t port_kind;
+	uint8_t pad;
+	uint16_t port;
+	uint8_t pad2[2];
+};
+
+/* struct flow.flags: FLOW_F_ALERTED means last_alert_us is valid. */
+#define FLOW_F_ALERTED 0x01 /* has alerted at least once */
+#define FLOW_F_RESTART 0x02 /* private: alert_* restart at the next packet */
+
+/**
+ * struct flow - one entry of the table. The caller may read every field
+ * and write @user; the rest belongs to the flow functions.
+ * @first_us, @last_us: first and latest sighting, in the caller's clock
+ *                      (microseconds; capture time for packets)
+ * @last_alert_us: when flow_should_alert() last said yes
+ * @packets, @bytes: totals since the entry was created
+ * @alert_packets, @alert_bytes: since the previous alert of this key,
+ *                               including the packet that alerts now: what
+ *                               an alert reports as packets= and bytes=
+ * @user: the caller's cache (e.g. the packed policy result); 0 on creation
+ * @flags: FLOW_F_*
+ *
+ * A pointer to an entry stays valid only until the next flow_table_get()
+ * that may evict it.
+ */
+struct flow {
+	struct flow_key key;
+	uint64_t first_us;
+	uint64_t last_us;
+	uint64_t last_alert_us;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t alert_packets;
+	uint64_t alert_bytes;
+	uint32_t user;
+	uint8_t flags;
+};
+
+/**
+ * struct flow_stats - counters of a table.
+ * @count: entries in use; @capacity: the bound; @buckets: hash buckets
+ * @lookups: flow_table_get() calls; @inserts: entries created;
+ * @evictions: entries dropped because the table was full
+ */
+struct flow_stats {
+	size_t count;
+	size_t capacity;
+	size_t buckets;
+	uint64_t lookups;
+	uint64_t inserts;
+	uint64_t evictions;
+};
+
+struct flow_table;
+
+/* flow_table_new() seed that asks for a fresh random key (getrandom). */
+#define FLOW_SEED_RANDOM 0
+
+/*
+ * A table of at most @max_flows entries (1 to FLOW_MAX_FLOWS), all memory
+ * allocated now. @seed keys the hash: FLOW_SEED_RANDOM for a secret random
+ * key (production), any other value for a reproducible one (tests).
+ * Returns NULL with errno set (EINVAL, ENOMEM) on failure.
+ */
+#define FLOW_MAX_FLOWS 0x7fffffffu
+struct flow_table *flow_table_new(size_t max_flows, uint64_t seed);
+void flow_table_free(struct flow_table *t);
+
+/*
+ * The entry of @key, created when absent (evicting the least recently
+ * seen entry when full); either way it becomes the most recently seen and
+ * its last_us advances to @now_us. *@created (may be NULL) says whether
+ * it was new. Never fails.
+ */
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
+			    uint64_t now_us, bool *created);
+
+/* The entry of @key or NULL; touches neither the LRU order nor counters. */
+struct flow *flow_table_find(const struct flow_table *t,
+			     const struct flow_key *key);
+
+/*
+ * Entries from most to least recently seen: pass NULL for the first, the
+ * previous one for the next; NULL at the end. The table must not change
+ * during a walk (writing @user is fine).
+ */
+struct flow *flow_table_next(const struct flow_table *t,
+			     const struct flow *prev);
+
+/* The counters; cheap enough to call per packet. */
+void flow_table_stats(const struct flow_table *t, struct flow_stats *st);
+
+/*
+ * The longest bucket chain, a measure of hash quality for diagnostics: it
+ * walks every bucket, so not per packet.
+ */
+size_t flow_table_max_chain(const struct flow_table *t);
+
+/* Bytes the table holds, all allocated by flow_table_new(). */
+size_t flow_table_memory(const struct flow_table *t);
+
+/* Size of one entry inside the table (struct flow plus its links). */
+size_t flow_entry_size(void);
+
+/*
+ * SipHash-2-4 of @len bytes under the 16-byte @key, the table's hash;
+ * public so that its reference vectors can be checked.
+ */
+uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len);
+
+/*
+ * Account one packet of @bytes to @f. Call it before
+ * flow_should_alert() so that the alerting packet is counted.
+ */
+void flow_count_packet(struct flow *f, uint64_t bytes);
+
+/*
+ * True on the first sighting of a key and whenever @repeat_interval_s
+ * seconds have passed since its previous alert (0: every packet). When
+ * true, @f->alert_packets and @f->alert_bytes hold what was seen since the
+ * previous alert, for the caller to report; counting restarts from zero at
+ * the next flow_count_packet(). A clock going backwards never alerts
+ * early.
+ */
+bool flow_should_alert(struct flow *f, uint64_t now_us,
+		       unsigned repeat_interval_s);
+
+/*
+ * The alert flow key of a packet: destination port when @t has ports,
+ * else the ICMP type when @has_icmp, else no port.
+ */
+void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
+			 uint8_t icmp_type, struct flow_key *key);
+
+#endif

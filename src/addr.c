@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* addr: IPv4/IPv6 addresses and prefixes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+int addr_parse(const char *s, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->b) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/* True when no bit beyond the first @len of @a is set. */
+static bool host_bits_clear(const struct addr *a, unsigned len)
+{
+	unsigned bits = addr_bits(a->family);
+
+	for (unsigned i = len; i < bits; i++)
+		if (a->b[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+int prefix_parse(const char *s, struct prefix *p, const char **why)
+{
+	char buf[ADDR_STRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+
+	memset(p, 0, sizeof(*p));
+	if (alen == 0 || alen >= sizeof(buf)) {
+		*why = "malformed address";
+		return -1;
+	}
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (addr_parse(buf, &p->addr) < 0) {
+		*why = "malformed address";
+		return -1;
+	}
+	unsigned bits = addr_bits(p->addr.family);
+	if (!slash) {
+		p->len = bits;
+		return 0;
+	}
+	const char *l = slash + 1;
+	if (*l < '0' || *l > '9' || strlen(l) > 3 || (l[0] == '0' && l[1])) {
+		*why = "malformed prefix length";
+		return -1;
+	}
+	unsigned long len = strtoul(l, NULL, 10);
+	if (len > bits) {
+		*why = "prefix length out of range";
+		return -1;
+	}
+	p->len = len;
+	if (!host_bits_clear(&p->addr, p->len)) {
+		*why = "host bits set";
+		return -1;
+	}
+	return 0;
+}
+
+const char *addr_format(const struct addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->b, buf,
+		       len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *prefix_format(const struct prefix *p, char *buf, size_t len)
+{
+	char a[ADDR_STRLEN];
+
+	snprintf(buf, len, "%s/%u", addr_format(&p->addr, a, sizeof(a)),
+		 p->len);
+	return buf;
+}
+
+/* Do the first @len bits of @x and @y agree? */
+static bool bits_equal(const uint8_t *x, const uint8_t *y, unsigned len)
+{
+	unsigned whole = len / 8, rest = len % 8;
+
+	if (memcmp(x, y, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = 0xff << (8 - rest);
+	return (x[whole] & mask) == (y[whole] & mask);
+}
+
+bool prefix_contains(const struct prefix *p, const struct addr *a)
+{
+	return p->addr.family == a->family &&
+	       bits_equal(p->addr.b, a->b, p->len);
+}
+
+bool prefix_covers(const struct prefix *outer, const struct prefix *inner)
+{
+	return outer->addr.family == inner->addr.family &&
+	       outer->len <= inner->len &&
+	       bits_equal(outer->addr.b, inner->addr.b, outer->len);
+}
+
+bool addr_equal(const struct addr *a, const struct addr *b)
+{
+	return addr_cmp(a, b) == 0;
+}
+
+int addr_cmp(const struct addr *a, const struct addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16);
+}
+
+bool addr_unmap_v4(const struct addr *a, struct addr *v4)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0, 0xff, 0xff };
+
+	if (a->family != AF_INET6 || memcmp(a->b, mapped, 12) != 0)
+		return false;
+	memset(v4, 0, sizeof(*v4));
+	v4->family = AF_INET;
+	memcpy(v4->b, a->b + 12, 4);
+	return true;
+}

@@ -1,0 +1,1729 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * conf: read bunri.conf with libconfig, validate every rule of the contract
+ * and build the immutable struct conf. libconfig's tree lives only inside
+ * conf_load(); nothing of it survives into struct conf.
+ *
+ * Validation goes on after the first error so that an administrator sees
+ * every mistake in one run. Messages are collected and printed sorted by
+ * line, so they read in file order whatever order the checks ran in.
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "conf.h"
+#include "zone.h"
+
+/* Zone, channel and table names become nftables chain and set names. */
+#define NAME_MAX_LEN 31
+/* IFNAMSIZ - 1 */
+#define IFNAME_MAX_LEN 15
+/* sizeof(sun_path) - 1 */
+#define SOCKET_PATH_MAX 107
+
+struct name_val {
+	const char *name;
+	int val;
+};
+
+static const struct name_val modes[] = {
+    {"enforce", CONF_MODE_ENFORCE},
+    {"monitor", CONF_MODE_MONITOR},
+};
+
+static const struct name_val protos[] = {
+    {"tcp", CONF_PROTO_TCP},   {"udp", CONF_PROTO_UDP},
+    {"icmp", CONF_PROTO_ICMP}, {"icmpv6", CONF_PROTO_ICMPV6},
+    {"any", CONF_PROTO_ANY},
+};
+
+static const struct name_val kinds[] = {
+    {"mail_textify", CONF_KIND_MAIL_TEXTIFY},
+    {"file_sanitize", CONF_KIND_FILE_SANITIZE},
+    {"screen_transfer", CONF_KIND_SCREEN_TRANSFER},
+    {"virtual_browser", CONF_KIND_VIRTUAL_BROWSER},
+    {"proxy", CONF_KIND_PROXY},
+    {"local_breakout", CONF_KIND_LOCAL_BREAKOUT},
+    {"designated_channel", CONF_KIND_DESIGNATED_CHANNEL},
+    {"other", CONF_KIND_OTHER},
+};
+
+static const struct name_val severities[] = {
+    {"emerg", LOG_EMERG}, {"alert", LOG_ALERT},	    {"crit", LOG_CRIT},
+    {"err", LOG_ERR},	  {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+    {"info", LOG_INFO},	  {"debug", LOG_DEBUG},
+};
+
+/* LOG_KERN is left out: openlog() silently turns it into LOG_USER. */
+static const struct name_val facilities[] = {
+    {"daemon", LOG_DAEMON}, {"user", LOG_USER},	    {"local0", LOG_LOCAL0},
+    {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+    {"local7", LOG_LOCAL7}, {"auth", LOG_AUTH},	    {"authpriv", LOG_AUTHPRIV},
+    {"cron", LOG_CRON},	    {"ftp", LOG_FTP},	    {"lpr", LOG_LPR},
+    {"mail", LOG_MAIL},	    {"news", LOG_NEWS},	    {"syslog", LOG_SYSLOG},
+    {"uucp", LOG_UUCP},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const top_keys[] = {"version", "daemon",   "log",  "capture",
+				       "zones",	  "channels", "host", NULL};
+static const char *const daemon_keys[] = {"mode", "table", "user",
+					  "control_socket", NULL};
+static const char *const log_keys[] = {
+    "facility", "json_file", "repeat_interval", "max_alerts_per_second", NULL};
+static const char *const capture_keys[] = {"interfaces", "snaplen", "buffer_mb",
+					   "max_flows", NULL};
+static const char *const zone_keys[] = {"name",	    "description", "interfaces",
+					"networks", "severity",	   "devices",
+					"same_as",  NULL};
+static const char *const channel_keys[] = {
+    "name",  "kind",  "designated",  "from",   "to",	  "src", "dst",
+    "proto", "ports", "approved_by", "reason", "expires", NULL};
+static const char *const host_keys[] = {"services", NULL};
+static const char *const service_keys[] = {"zone", "proto", "ports", "src",
+					   NULL};
+
+/* One diagnostic, held back so that all of them print in line order. */
+struct msg {
+	int line;
+	size_t seq;
+	char *text;
+};
+
+/* A zone network with where it was written, for the duplicate check. */
+struct net_ref {
+	struct prefix p;
+	int zone;
+	size_t seq;
+	const config_setting_t *s;
+};
+
+struct loader {
+	const char *name;
+	FILE *err;
+	uint32_t today;
+	unsigned errors;
+	struct msg *msgs;
+	size_t n_msgs;
+	size_t cap_msgs;
+	struct net_ref *nets;
+	size_t n_nets;
+	size_t cap_nets;
+	/* the same_as setting of each zone, resolved once all are known */
+	const config_setting_t **same_as;
+	struct conf *c;
+};
+
+/* Line of @s, or of the nearest enclosing setting that has one. */
+static int setting_line(const config_setting_t *s)
+{
+	while (s) {
+		if (config_setting_source_line(s) > 0)
+			return config_setting_source_line(s);
+		s = config_setting_parent(s);
+	}
+	return 0;
+}
+
+static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
+		     const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
+		     const char *tag, const char *fmt, va_list ap)
+{
+	const char *file = l->name;
+	char *body = NULL, *text = NULL;
+
+	if (!l->err)
+		return;
+	if (s) {
+		line = setting_line(s);
+		/* an @include'd file names itself */
+		if (config_setting_source_file(s))
+			file = config_setting_source_file(s);
+	}
+	if (vasprintf(&body, fmt, ap) < 0)
+		body = NULL;
+	if (!body ||
+	    (line > 0 ? asprintf(&text, "%s:%d: %s%s", file, line, tag, body)
+		      : asprintf(&text, "%s: %s%s", file, tag, body)) < 0)
+		text = NULL;
+	free(body);
+	if (text && l->n_msgs == l->cap_msgs) {
+		size_t cap = l->cap_msgs ? 2 * l->cap_msgs : 16;
+		struct msg *m = realloc(l->msgs, cap * sizeof(*m));
+
+		if (m) {
+			l->msgs = m;
+			l->cap_msgs = cap;
+		}
+	}
+	if (!text || l->n_msgs == l->cap_msgs) {
+		/* out of memory: say so at once rather than lose it */
+		fprintf(l->err, "%s: %s\n", file,
+			text ? text : "out of memory formatting a message");
+		free(text);
+		return;
+	}
+	l->msgs[l->n_msgs].line = line;
+	l->msgs[l->n_msgs].seq = l->n_msgs;
+	l->msgs[l->n_msgs].text = text;
+	l->n_msgs++;
+}
+
+static void conf_err(struct loader *l, const config_setting_t *s,
+		     const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conf_err(struct loader *l, const config_setting_t *s,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	l->errors++;
+	va_start(ap, fmt);
+	msg_vadd(l, s, 0, "", fmt, ap);
+	va_end(ap);
+}
+
+static void conf_warn(struct loader *l, const config_setting_t *s,
+		      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conf_warn(struct loader *l, const config_setting_t *s,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vadd(l, s, 0, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+static void conf_err_line(struct loader *l, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conf_err_line(struct loader *l, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	l->errors++;
+	va_start(ap, fmt);
+	msg_vadd(l, NULL, line, "", fmt, ap);
+	va_end(ap);
+}
+
+static int msg_cmp(const void *a, const void *b)
+{
+	const struct msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void msgs_flush(struct loader *l)
+{
+	if (l->n_msgs)
+		qsort(l->msgs, l->n_msgs, sizeof(*l->msgs), msg_cmp);
+	for (size_t i = 0; i < l->n_msgs; i++) {
+		fprintf(l->err, "%s\n", l->msgs[i].text);
+		free(l->msgs[i].text);
+	}
+	free(l->msgs);
+	l->msgs = NULL;
+	l->n_msgs = l->cap_msgs = 0;
+}
+
+static void oom(struct loader *l)
+{
+	conf_err(l, NULL, "out of memory");
+}
+
+static char *dup_str(struct loader *l, const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		oom(l);
+	return d;
+}
+
+/* calloc that reports failure; @n may be 0. */
+static void *alloc_array(struct loader *l, size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		oom(l);
+	return p;
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a floating-point number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	}
+	return "nothing";
+}
+
+static bool is_int(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_INT ||
+	       config_setting_type(s) == CONFIG_TYPE_INT64;
+}
+
+static bool is_list(const config_setting_t *s)
+{
+	return config_setting_is_array(s) || config_setting_is_list(s);
+}
+
+static void type_err(struct loader *l, const config_setting_t *s,
+		     const char *ctx, const char *want)
+{
+	conf_err(l, s, "%s%s must be %s, not %s", ctx, config_setting_name(s),
+		 want, type_name(s));
+}
+
+/* "a, b, c" of the names of @t, for messages that list the choices. */
+static const char *choices(const struct name_val *t, size_t n, char *buf,
+			   size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				t[i].name);
+	return buf;
+}
+
+static int name_lookup(const struct name_val *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].val;
+	return -1;
+}
+
+static const char *val_name(const struct name_val *t, size_t n, int val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].val == val)
+			return t[i].name;
+	return "unknown";
+}
+
+/* Report every member of group @g that is not in @known. */
+static void keys_check(struct loader *l, const config_setting_t *g,
+		       const char *const *known, const char *ctx)
+{
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(s);
+		size_t k;
+
+		for (k = 0; known[k]; k++)
+			if (strcmp(known[k], name) == 0)
+				break;
+		if (!known[k])
+			conf_err(l, s, "%sunknown setting '%s'", ctx, name);
+	}
+}
+
+/* A required member; reports its absence at the group's line. */
+static const config_setting_t *require(struct loader *l,
+				       const config_setting_t *g,
+				       const char *ctx, const char *key)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		conf_err(l, g, "%smissing '%s'", ctx, key);
+	return s;
+}
+
+/* The string member @key of @g; NULL when absent or not a string. */
+static const char *get_string(struct loader *l, const config_setting_t *g,
+			      const char *ctx, const char *key)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		type_err(l, s, ctx, "a string");
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+/* Copy the string member @key into *@out (left alone when absent). */
+static void get_string_dup(struct loader *l, const config_setting_t *g,
+			   const char *ctx, const char *key, char **out)
+{
+	const char *s = get_string(l, g, ctx, key);
+
+	if (s) {
+		free(*out);
+		*out = dup_str(l, s);
+	}
+}
+
+/* Unsigned member @key in [@min, @max] into *@out (left alone if absent). */
+static void get_uint(struct loader *l, const config_setting_t *g,
+		     const char *ctx, const char *key, long long min,
+		     long long max, unsigned *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	long long v;
+
+	if (!s)
+		return;
+	if (!is_int(s)) {
+		type_err(l, s, ctx, "an integer");
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v < min || v > max) {
+		conf_err(l, s, "%s%s must be between %lld and %lld, not %lld",
+			 ctx, key, min, max, v);
+		return;
+	}
+	*out = (unsigned)v;
+}
+
+/* Enumerated string member @key into *@out (left alone if absent). */
+static void get_enum(struct loader *l, const config_setting_t *g,
+		     const char *ctx, const char *key, const struct name_val *t,
+		     size_t n, int *out)
+{
+	const char *s = get_string(l, g, ctx, key);
+	char buf[256];
+	int v;
+
+	if (!s)
+		return;
+	v = name_lookup(t, n, s);
+	if (v < 0) {
+		conf_err(l, config_setting_get_member(g, key),
+			 "%sunknown %s '%s' (one of: %s)", ctx, key, s,
+			 choices(t, n, buf, sizeof(buf)));
+		return;
+	}
+	*out = v;
+}
+
+/* An array or list member; NULL when absent or of another type. */
+static const config_setting_t *get_list(struct loader *l,
+					const config_setting_t *g,
+					const char *ctx, const char *key)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return NULL;
+	if (!is_list(s)) {
+		type_err(l, s, ctx, "an array [ ... ] or a list ( ... )");
+		return NULL;
+	}
+	return s;
+}
+
+/* Element @i of @list if it is a string, else NULL (reported). */
+static const char *elem_string(struct loader *l, const config_setting_t *list,
+			       int i, const char *ctx)
+{
+	const config_setting_t *e = config_setting_get_elem(list, i);
+
+	if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+		conf_err(l, e, "%s%s: elements must be strings, not %s", ctx,
+			 config_setting_name(list), type_name(e));
+		return NULL;
+	}
+	return config_setting_get_string(e);
+}
+
+/* Zone, channel and table names: [a-z0-9_-]{1,31}. */
+static bool name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > NAME_MAX_LEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static void name_check(struct loader *l, const config_setting_t *s,
+		       const char *ctx, const char *what, const char *name)
+{
+	if (!name_valid(name))
+		conf_err(l, s,
+			 "%sbad %s '%s': 1 to %d characters of a-z, 0-9, "
+			 "'_' and '-' (it names nftables objects)",
+			 ctx, what, name, NAME_MAX_LEN);
+}
+
+/* What the kernel accepts as an interface name (dev_valid_name()). */
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > IFNAME_MAX_LEN || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == '/' || *s == ':' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Read a list of interface names into *@out and *@n, refusing bad names and
+ * names listed twice.
+ */
+static void ifnames_parse(struct loader *l, const config_setting_t *list,
+			  const char *ctx, char ***out, size_t *n)
+{
+	int len = config_setting_length(list);
+
+	*out = alloc_array(l, len, sizeof(**out));
+	if (!*out)
+		return;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		const char *s = elem_string(l, list, i, ctx);
+		size_t k;
+
+		if (!s)
+			continue;
+		if (!ifname_valid(s)) {
+			conf_err(l, e, "%sbad interface name '%s'", ctx, s);
+			continue;
+		}
+		for (k = 0; k < *n; k++)
+			if (strcmp((*out)[k], s) == 0)
+				break;
+		if (k < *n) {
+			conf_err(l, e, "%sinterface %s is listed twice", ctx,
+				 s);
+			continue;
+		}
+		(*out)[*n] = dup_str(l, s);
+		if ((*out)[*n])
+			(*n)++;
+	}
+}
+
+static int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	int r = addr_cmp(&a->addr, &b->addr);
+
+	if (r)
+		return r;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+struct pref_ref {
+	const struct prefix *p;
+	int line;
+};
+
+static int pref_ref_cmp(const void *a, const void *b)
+{
+	const struct pref_ref *x = a, *y = b;
+	int r = prefix_cmp(x->p, y->p);
+
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * Channel and service address lists become interval sets in the kernel,
+ * which refuse overlapping elements: refuse them here, with a line, rather
+ * than have the ruleset commit fail later.
+ */
+static void prefixes_overlap_check(struct loader *l, const char *ctx,
+				   const char *key, const struct prefix *p,
+				   const int *lines, size_t n)
+{
+	struct pref_ref *r, *cur = NULL;
+	char a[ADDR_STRLEN + 4], b[ADDR_STRLEN + 4];
+
+	if (n < 2)
+		return;
+	r = alloc_array(l, n, sizeof(*r));
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct pref_ref){&p[i], lines[i]};
+	qsort(r, n, sizeof(*r), pref_ref_cmp);
+	/*
+	 * Prefixes either nest or are disjoint, so in address order each one
+	 * either lies inside the widest one still open or starts after it.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		if (!cur || !prefix_covers(cur->p, r[i].p)) {
+			cur = &r[i];
+			continue;
+		}
+		prefix_format(r[i].p, a, sizeof(a));
+		prefix_format(cur->p, b, sizeof(b));
+		if (prefix_cmp(cur->p, r[i].p) == 0)
+			conf_err_line(l, r[i].line,
+				      "%s%s %s is listed twice (line %d)", ctx,
+				      key, a, cur->line);
+		else
+			conf_err_line(l, r[i].line,
+				      "%s%s %s overlaps %s (line %d)", ctx, key,
+				      a, b, cur->line);
+	}
+	free(r);
+}
+
+/* A list of prefixes; bad ones are reported and left out. */
+static void prefixes_parse(struct loader *l, const config_setting_t *list,
+			   const char *ctx, struct prefix **out, size_t *n)
+{
+	int len = config_setting_length(list);
+	char what[32];
+
+	snprintf(what, sizeof(what), "%s",
+		 strcmp(config_setting_name(list), "networks") == 0
+		     ? "network"
+		     : config_setting_name(list));
+	int *lines = alloc_array(l, len, sizeof(*lines));
+
+	*out = alloc_array(l, len, sizeof(**out));
+	if (!*out || !lines) {
+		free(lines);
+		return;
+	}
+	for (int i = 0; i < len; i++) {
+		const char *s = elem_string(l, list, i, ctx);
+		const char *why;
+
+		if (!s)
+			continue;
+		if (prefix_parse(s, &(*out)[*n], &why) < 0) {
+			conf_err(l, config_setting_get_elem(list, i),
+				 "%sbad %s '%s': %s", ctx, what, s, why);
+			continue;
+		}
+		lines[*n] = setting_line(config_setting_get_elem(list, i));
+		(*n)++;
+	}
+	prefixes_overlap_check(l, ctx, config_setting_name(list), *out, lines,
+			       *n);
+	free(lines);
+}
+
+/* "N" or "LO-HI", decimal, 1..65535. */
+static int port_string_parse(const char *s, struct port_range *r,
+			     const char **why)
+{
+	unsigned long v[2] = {0, 0};
+	int k = 0;
+
+	for (const char *q = s;; k++) {
+		size_t digits = 0;
+
+		while (q[digits] >= '0' && q[digits] <= '9')
+			digits++;
+		if (digits == 0 || digits > 5) {
+			*why = digits ? "beyond 65535"
+				      : "malformed (a port or \"low-high\")";
+			return -1;
+		}
+		v[k] = strtoul(q, NULL, 10);
+		q += digits;
+		if (*q == '\0')
+			break;
+		if (*q != '-' || k == 1) {
+			*why = "malformed (a port or \"low-high\")";
+			return -1;
+		}
+		q++;
+	}
+	if (k == 0)
+		v[1] = v[0];
+	if (v[0] == 0 || v[1] == 0) {
+		*why = "port 0 is not a valid port";
+		return -1;
+	}
+	if (v[0] > 65535 || v[1] > 65535) {
+		*why = "beyond 65535";
+		return -1;
+	}
+	if (v[0] > v[1]) {
+		*why = "reversed range";
+		return -1;
+	}
+	r->lo = v[0];
+	r->hi = v[1];
+	return 0;
+}
+
+/* One element of a ports list (or a lone scalar) into @r. */
+static int port_elem_parse(struct loader *l, const config_setting_t *e,
+			   const char *ctx, struct port_range *r)
+{
+	const char *why;
+
+	if (is_int(e)) {
+		long long v = config_setting_get_int64(e);
+
+		if (v < 1 || v > 65535) {
+			conf_err(l, e, "%sbad port %lld: ports are 1 to 65535",
+				 ctx, v);
+			return -1;
+		}
+		r->lo = r->hi = v;
+		return 0;
+	}
+	if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+		if (port_string_parse(config_setting_get_string(e), r, &why) <
+		    0) {
+			conf_err(l, e, "%sbad port '%s': %s", ctx,
+				 config_setting_get_string(e), why);
+			return -1;
+		}
+		return 0;
+	}
+	conf_err(l, e,
+		 "%sports must be numbers or \"low-high\" strings, not %s", ctx,
+		 type_name(e));
+	return -1;
+}
+
+static int port_range_cmp(const void *a, const void *b)
+{
+	const struct port_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+/*
+ * The ports member of @g: a number, a "low-high" string, or an array or
+ * list of them. The result is sorted with overlapping and adjacent ranges
+ * merged, the form an nftables interval set needs.
+ */
+static void ports_parse(struct loader *l, const config_setting_t *g,
+			const char *ctx, struct port_range **out, size_t *n)
+{
+	const config_setting_t *s = config_setting_get_member(g, "ports");
+	int len;
+	size_t m = 0;
+
+	if (!s)
+		return;
+	if (config_setting_is_group(s)) {
+		type_err(l, s, ctx, "a port or a list of ports");
+		return;
+	}
+	len = is_list(s) ? config_setting_length(s) : 1;
+	if (len == 0) {
+		conf_err(l, s, "%sports is empty (leave it out for any port)",
+			 ctx);
+		return;
+	}
+	*out = alloc_array(l, len, sizeof(**out));
+	if (!*out)
+		return;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e =
+		    is_list(s) ? config_setting_get_elem(s, i) : s;
+
+		if (port_elem_parse(l, e, ctx, &(*out)[*n]) == 0)
+			(*n)++;
+	}
+	if (*n == 0)
+		return;
+	qsort(*out, *n, sizeof(**out), port_range_cmp);
+	for (size_t i = 1; i < *n; i++) {
+		if ((unsigned)(*out)[i].lo <= (unsigned)(*out)[m].hi + 1) {
+			if ((*out)[i].hi > (*out)[m].hi)
+				(*out)[m].hi = (*out)[i].hi;
+		} else {
+			(*out)[++m] = (*out)[i];
+		}
+	}
+	*n = m + 1;
+}
+
+/* "YYYY-MM-DD", a real calendar date, as YYYYMMDD; 0 when bad. */
+static uint32_t date_parse(const char *s)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
+	unsigned y = 0, m = 0, d = 0;
+	int dim;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		if (i < 4)
+			y = y * 10 + (s[i] - '0');
+		else if (i < 7)
+			m = m * 10 + (s[i] - '0');
+		else
+			d = d * 10 + (s[i] - '0');
+	}
+	if (y < 1970 || m < 1 || m > 12)
+		return 0;
+	dim = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		dim = 29;
+	if (d < 1 || (int)d > dim)
+		return 0;
+	return y * 10000 + m * 100 + d;
+}
+
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "xx:xx:xx:xx:xx:xx" */
+static int mac_parse(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_val(s[3 * i]), lo = hex_val(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+static void devices_parse(struct loader *l, const config_setting_t *list,
+			  const char *ctx, struct conf_zone *z)
+{
+	int len = config_setting_length(list);
+
+	z->has_devices = true;
+	z->devices = alloc_array(l, len, sizeof(*z->devices));
+	if (!z->devices)
+		return;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		const char *s = elem_string(l, list, i, ctx);
+		size_t k;
+
+		if (!s)
+			continue;
+		if (mac_parse(s, z->devices[z->n_devices]) < 0) {
+			conf_err(l, e,
+				 "%sbad MAC address '%s' (xx:xx:xx:xx:xx:xx)",
+				 ctx, s);
+			continue;
+		}
+		for (k = 0; k < z->n_devices; k++)
+			if (memcmp(z->devices[k], z->devices[z->n_devices],
+				   6) == 0)
+				break;
+		if (k < z->n_devices) {
+			conf_err(l, e, "%sdevice %s is listed twice", ctx, s);
+			continue;
+		}
+		z->n_devices++;
+	}
+}
+
+/* A zone's name for messages: it may be missing when that is the error. */
+static const char *zone_name(const struct conf_zone *z)
+{
+	return z->name ? z->name : "?";
+}
+
+static int net_ref_add(struct loader *l, const struct prefix *p, int zone,
+		       const config_setting_t *s)
+{
+	if (l->n_nets == l->cap_nets) {
+		size_t cap = l->cap_nets ? 2 * l->cap_nets : 64;
+		struct net_ref *n = realloc(l->nets, cap * sizeof(*n));
+
+		if (!n) {
+			oom(l);
+			return -1;
+		}
+		l->nets = n;
+		l->cap_nets = cap;
+	}
+	l->nets[l->n_nets] = (struct net_ref){*p, zone, l->n_nets, s};
+	l->n_nets++;
+	return 0;
+}
+
+static void zone_networks_parse(struct loader *l, const config_setting_t *g,
+				const char *ctx, struct conf_zone *z, int idx)
+{
+	const config_setting_t *list = get_list(l, g, ctx, "networks");
+	int len;
+
+	if (!list)
+		return;
+	len = config_setting_length(list);
+	z->networks = alloc_array(l, len, sizeof(*z->networks));
+	if (!z->networks)
+		return;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		const char *s = elem_string(l, list, i, ctx);
+		const char *why;
+
+		if (!s)
+			continue;
+		if (prefix_parse(s, &z->networks[z->n_networks], &why) < 0) {
+			conf_err(l, e, "%sbad network '%s': %s", ctx, s, why);
+			continue;
+		}
+		if (net_ref_add(l, &z->networks[z->n_networks], idx, e) < 0)
+			return;
+		z->n_networks++;
+	}
+}
+
+/* An interface may face one zone only: that is what anti-spoofing uses. */
+static void zone_interfaces_check(struct loader *l,
+				  const config_setting_t *list, const char *ctx,
+				  int idx)
+{
+	const struct conf *c = l->c;
+
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		const char *s = config_setting_get_string(e);
+
+		if (!s)
+			continue;
+		for (int o = 0; o < idx; o++) {
+			const struct conf_zone *y = &c->zones[o];
+
+			for (size_t k = 0; k < y->n_interfaces; k++)
+				if (strcmp(y->interfaces[k], s) == 0)
+					conf_err(l, e,
+						 "%sinterface %s is already in "
+						 "zone '%s' (line %d)",
+						 ctx, s, zone_name(y), y->line);
+		}
+	}
+}
+
+static void zone_parse(struct loader *l, const config_setting_t *g, int idx)
+{
+	struct conf_zone *z = &l->c->zones[idx];
+	const config_setting_t *s;
+	const char *name;
+	char ctx[64];
+
+	z->line = setting_line(g);
+	z->severity = LOG_WARNING;
+	z->same_as = -1;
+	z->policy = idx;
+	if (!config_setting_is_group(g)) {
+		conf_err(l, g,
+			 "zones: each zone must be a group { ... }, not %s",
+			 type_name(g));
+		return;
+	}
+	snprintf(ctx, sizeof(ctx), "zone #%d: ", idx + 1);
+	name = get_string(l, g, ctx, "name");
+	if (name)
+		snprintf(ctx, sizeof(ctx), "zone '%.40s': ", name);
+	keys_check(l, g, zone_keys, ctx);
+	s = require(l, g, ctx, "name");
+	if (name) {
+		name_check(l, s, "", "zone name", name);
+		for (int o = 0; o < idx; o++)
+			if (l->c->zones[o].name &&
+			    strcmp(l->c->zones[o].name, name) == 0)
+				conf_err(
+				    l, s,
+				    "zone '%s' is already defined at line %d",
+				    name, l->c->zones[o].line);
+		z->name = dup_str(l, name);
+	}
+	get_string_dup(l, g, ctx, "description", &z->description);
+	s = get_list(l, g, ctx, "interfaces");
+	if (s) {
+		ifnames_parse(l, s, ctx, &z->interfaces, &z->n_interfaces);
+		zone_interfaces_check(l, s, ctx, idx);
+	}
+	zone_networks_parse(l, g, ctx, z, idx);
+	s = config_setting_get_member(g, "networks");
+	if (!s || (is_list(s) && config_setting_length(s) == 0))
+		conf_warn(l, s ? s : g,
+			  "%sno networks: no address will ever be in it", ctx);
+	get_enum(l, g, ctx, "severity", severities, N_OF(severities),
+		 &z->severity);
+	s = get_list(l, g, ctx, "devices");
+	if (s)
+		devices_parse(l, s, ctx, z);
+	s = config_setting_get_member(g, "same_as");
+	if (s && config_setting_type(s) != CONFIG_TYPE_STRING)
+		type_err(l, s, ctx, "a string");
+	else
+		l->same_as[idx] = s;
+}
+
+static int net_ref_cmp(const void *a, const void *b)
+{
+	const struct net_ref *x = a, *y = b;
+	int r = prefix_cmp(&x->p, &y->p);
+
+	if (r)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The same prefix twice would leave its zone to the order of the file. */
+static void networks_unique_check(struct loader *l)
+{
+	const struct conf *c = l->c;
+	char buf[ADDR_STRLEN + 4];
+	size_t first = 0;
+
+	if (l->n_nets)
+		qsort(l->nets, l->n_nets, sizeof(*l->nets), net_ref_cmp);
+	for (size_t i = 1; i < l->n_nets; i++) {
+		const struct net_ref *a, *b = &l->nets[i];
+
+		if (prefix_cmp(&l->nets[first].p, &b->p) != 0) {
+			first = i;
+			continue;
+		}
+		a = &l->nets[first];
+		prefix_format(&b->p, buf, sizeof(buf));
+		if (a->zone == b->zone)
+			conf_err(l, b->s,
+				 "zone '%s': network %s is listed twice "
+				 "(line %d)",
+				 zone_name(&c->zones[b->zone]), buf,
+				 setting_line(a->s));
+		else
+			conf_err(l, b->s,
+				 "zone '%s': network %s is already in zone "
+				 "'%s' (line %d)",
+				 zone_name(&c->zones[b->zone]), buf,
+				 zone_name(&c->zones[a->zone]),
+				 setting_line(a->s));
+	}
+}
+
+static void same_as_resolve(struct loader *l)
+{
+	struct conf *c = l->c;
+
+	for (size_t i = 0; i < c->n_zones; i++) {
+		const config_setting_t *s = l->same_as[i];
+		const char *t;
+		int j;
+
+		if (!s)
+			continue;
+		t = config_setting_get_string(s);
+		j = conf_zone_index(c, t);
+		if (j < 0) {
+			conf_err(l, s,
+				 "zone '%s': same_as names unknown zone '%s'",
+				 zone_name(&c->zones[i]), t);
+		} else if ((size_t)j == i) {
+			conf_err(l, s, "zone '%s': same_as names itself",
+				 zone_name(&c->zones[i]));
+		} else if (l->same_as[j]) {
+			conf_err(l, s,
+				 "zone '%s': same_as '%s', which is itself "
+				 "same_as '%s': chains are not allowed",
+				 zone_name(&c->zones[i]), t,
+				 config_setting_get_string(l->same_as[j]));
+		} else {
+			c->zones[i].same_as = j;
+			c->zones[i].policy = j;
+		}
+	}
+}
+
+/*
+ * Could any address of @p fall, by longest match, into a zone whose policy
+ * zone is @policy? Sound, not complete: "no" is certain, so it may be an
+ * error. For each network N of that policy zone overlapping @p, the part
+ * they share is lost only if a more specific network of another policy
+ * zone covers all of it.
+ */
+static bool prefix_reaches(const struct conf *c, const struct prefix *p,
+			   int policy)
+{
+	for (size_t z = 0; z < c->n_zones; z++) {
+		if (c->zones[z].policy != policy)
+			continue;
+		for (size_t i = 0; i < c->zones[z].n_networks; i++) {
+			const struct prefix *n = &c->zones[z].networks[i];
+			const struct prefix *shared;
+			bool lost = false;
+
+			if (prefix_covers(n, p))
+				shared = p;
+			else if (prefix_covers(p, n))
+				shared = n;
+			else
+				continue;
+			for (size_t y = 0; y < c->n_zones && !lost; y++) {
+				if (c->zones[y].policy == policy)
+					continue;
+				for (size_t k = 0;
+				     k < c->zones[y].n_networks && !lost; k++) {
+					const struct prefix *m =
+					    &c->zones[y].networks[k];
+
+					lost = m->len > n->len &&
+					       prefix_covers(m, shared);
+				}
+			}
+			if (!lost)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void prefixes_reach_check(struct loader *l, const config_setting_t *list,
+				 const char *ctx, const struct prefix *p,
+				 size_t n, int zone)
+{
+	const struct conf *c = l->c;
+	char buf[ADDR_STRLEN + 4];
+
+	if (zone < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (prefix_reaches(c, &p[i], c->zones[zone].policy))
+			continue;
+		prefix_format(&p[i], buf, sizeof(buf));
+		conf_err(l, list,
+			 "%s%s %s is not in zone '%s': it could never match",
+			 ctx, config_setting_name(list), buf,
+			 c->zones[zone].name);
+	}
+}
+
+/* A zone-name member: its index, or -1 (absent, unknown: reported). */
+static int zone_ref(struct loader *l, const config_setting_t *g,
+		    const char *ctx, const char *key)
+{
+	const char *name;
+	int z;
+
+	if (!require(l, g, ctx, key))
+		return -1;
+	name = get_string(l, g, ctx, key);
+	if (!name)
+		return -1;
+	z = conf_zone_index(l->c, name);
+	if (z < 0)
+		conf_err(l, config_setting_get_member(g, key),
+			 "%s%s names unknown zone '%s'", ctx, key, name);
+	return z;
+}
+
+/* src/dst/ports/proto, shared by channels and host services. */
+static void match_parse(struct loader *l, const config_setting_t *g,
+			const char *ctx, const char *key, int zone,
+			struct prefix **p, size_t *n)
+{
+	const config_setting_t *list = get_list(l, g, ctx, key);
+
+	if (!list)
+		return;
+	if (config_setting_length(list) == 0) {
+		conf_err(l, list,
+			 "%s%s is empty (leave it out for the whole "
+			 "zone)",
+			 ctx, key);
+		return;
+	}
+	prefixes_parse(l, list, ctx, p, n);
+	prefixes_reach_check(l, list, ctx, *p, *n, zone);
+}
+
+static void proto_ports_parse(struct loader *l, const config_setting_t *g,
+			      const char *ctx, int *proto,
+			      struct port_range **ports, size_t *n_ports)
+{
+	*proto = CONF_PROTO_ANY;
+	get_enum(l, g, ctx, "proto", protos, N_OF(protos), proto);
+	ports_parse(l, g, ctx, ports, n_ports);
+	if (config_setting_get_member(g, "ports") && *proto != CONF_PROTO_TCP &&
+	    *proto != CONF_PROTO_UDP)
+		conf_err(l, config_setting_get_member(g, "ports"),
+			 "%sports need proto tcp or udp, not %s", ctx,
+			 conf_proto_name(*proto));
+}
+
+static bool policy_named(const struct conf *c, int z, const char *name)
+{
+	const char *n = c->zones[c->zones[z].policy].name;
+
+	return n && strcmp(n, name) == 0;
+}
+
+/* from/to rules: a real crossing, and the My Number exception. */
+static void channel_zones_check(struct loader *l, const config_setting_t *g,
+				const struct conf_channel *ch)
+{
+	const struct conf *c = l->c;
+	const struct conf_zone *f, *t;
+
+	if (ch->from < 0 || ch->to < 0)
+		return;
+	f = &c->zones[ch->from];
+	t = &c->zones[ch->to];
+	if (ch->from == ch->to) {
+		conf_err(l, config_setting_get_member(g, "to"),
+			 "channel '%s': from and to are the same zone '%s'",
+			 ch->name, f->name);
+		return;
+	}
+	if (f->policy == t->policy) {
+		conf_err(l, config_setting_get_member(g, "to"),
+			 "channel '%s': from '%s' and to '%s' are the same "
+			 "zone for policy (same_as '%s')",
+			 ch->name, f->name, t->name, c->zones[f->policy].name);
+		return;
+	}
+	if (!ch->designated && ((policy_named(c, ch->from, "mynumber") &&
+				 policy_named(c, ch->to, "internet")) ||
+				(policy_named(c, ch->from, "internet") &&
+				 policy_named(c, ch->to, "mynumber"))))
+		conf_err(l, g,
+			 "channel '%s': the mynumber and internet zones may "
+			 "only be joined by a designated channel "
+			 "(designated = true)",
+			 ch->name);
+}
+
+static void channel_parse(struct loader *l, const config_setting_t *g, int idx)
+{
+	struct conf_channel *ch = &l->c->channels[idx];
+	const config_setting_t *s;
+	const char *name, *date;
+	char ctx[72];
+	int kind = CONF_KIND_OTHER;
+
+	ch->line = setting_line(g);
+	ch->from = ch->to = -1;
+	if (!config_setting_is_group(g)) {
+		conf_err(
+		    l, g,
+		    "channels: each channel must be a group { ... }, not %s",
+		    type_name(g));
+		return;
+	}
+	snprintf(ctx, sizeof(ctx), "channel #%d: ", idx + 1);
+	name = get_string(l, g, ctx, "name");
+	if (name)
+		snprintf(ctx, sizeof(ctx), "channel '%.40s': ", name);
+	keys_check(l, g, channel_keys, ctx);
+	s = require(l, g, ctx, "name");
+	if (name) {
+		name_check(l, s, "", "channel name", name);
+		for (int o = 0; o < idx; o++)
+			if (l->c->channels[o].name &&
+			    strcmp(l->c->channels[o].name, name) == 0)
+				conf_err(l, s,
+					 "channel '%s' is already defined at "
+					 "line %d",
+					 name, l->c->channels[o].line);
+		ch->name = dup_str(l, name);
+	}
+	if (!ch->name && !(ch->name = dup_str(l, "?")))
+		return;
+	get_enum(l, g, ctx, "kind", kinds, N_OF(kinds), &kind);
+	ch->kind = kind;
+	s = config_setting_get_member(g, "designated");
+	if (s && config_setting_type(s) != CONFIG_TYPE_BOOL)
+		type_err(l, s, ctx, "true or false");
+	else if (s)
+		ch->designated = config_setting_get_bool(s);
+	ch->from = zone_ref(l, g, ctx, "from");
+	ch->to = zone_ref(l, g, ctx, "to");
+	match_parse(l, g, ctx, "src", ch->from, &ch->src, &ch->n_src);
+	match_parse(l, g, ctx, "dst", ch->to, &ch->dst, &ch->n_dst);
+	proto_ports_parse(l, g, ctx, &ch->proto, &ch->ports, &ch->n_ports);
+	get_string_dup(l, g, ctx, "approved_by", &ch->approved_by);
+	get_string_dup(l, g, ctx, "reason", &ch->reason);
+	date = get_string(l, g, ctx, "expires");
+	if (date) {
+		s = config_setting_get_member(g, "expires");
+		ch->expires = date_parse(date);
+		if (!ch->expires)
+			conf_err(l, s,
+				 "%sbad expires date '%s' (YYYY-MM-DD, a real "
+				 "date)",
+				 ctx, date);
+		else if (l->today && ch->expires < l->today)
+			conf_warn(l, s, "%sexpired on %s: it permits nothing",
+				  ctx, date);
+	}
+	channel_zones_check(l, g, ch);
+}
+
+static void service_parse(struct loader *l, const config_setting_t *g, int idx)
+{
+	struct conf_service *sv = &l->c->services[idx];
+	char ctx[48];
+
+	sv->line = setting_line(g);
+	sv->zone = -1;
+	snprintf(ctx, sizeof(ctx), "host service #%d: ", idx + 1);
+	if (!config_setting_is_group(g)) {
+		conf_err(l, g, "%smust be a group { ... }, not %s", ctx,
+			 type_name(g));
+		return;
+	}
+	keys_check(l, g, service_keys, ctx);
+	sv->zone = zone_ref(l, g, ctx, "zone");
+	proto_ports_parse(l, g, ctx, &sv->proto, &sv->ports, &sv->n_ports);
+	match_parse(l, g, ctx, "src", sv->zone, &sv->src, &sv->n_src);
+}
+
+static const config_setting_t *group_get(struct loader *l,
+					 const config_setting_t *root,
+					 const char *key,
+					 const char *const *known)
+{
+	const config_setting_t *g = config_setting_get_member(root, key);
+	char ctx[32];
+
+	if (!g)
+		return NULL;
+	if (!config_setting_is_group(g)) {
+		conf_err(l, g, "%s must be a group { ... }, not %s", key,
+			 type_name(g));
+		return NULL;
+	}
+	snprintf(ctx, sizeof(ctx), "%s: ", key);
+	keys_check(l, g, known, ctx);
+	return g;
+}
+
+static void daemon_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *g;
+	int mode = CONF_MODE_ENFORCE;
+
+	g = group_get(l, root, "daemon", daemon_keys);
+	if (!g)
+		return;
+	get_enum(l, g, "daemon: ", "mode", modes, N_OF(modes), &mode);
+	c->mode = mode;
+	get_string_dup(l, g, "daemon: ", "table", &c->table);
+	if (config_setting_get_member(g, "table") && c->table)
+		name_check(l, config_setting_get_member(g, "table"),
+			   "daemon: ", "table name", c->table);
+	get_string_dup(l, g, "daemon: ", "user", &c->user);
+	if (c->user && c->user[0] == '\0')
+		conf_err(l, config_setting_get_member(g, "user"),
+			 "daemon: user is empty");
+	get_string_dup(l, g, "daemon: ", "control_socket", &c->control_socket);
+	if (config_setting_get_member(g, "control_socket") &&
+	    c->control_socket &&
+	    (c->control_socket[0] != '/' ||
+	     strlen(c->control_socket) > SOCKET_PATH_MAX))
+		conf_err(l, config_setting_get_member(g, "control_socket"),
+			 "daemon: control_socket must be an absolute path of "
+			 "at most %d bytes",
+			 SOCKET_PATH_MAX);
+}
+
+static void log_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *g = group_get(l, root, "log", log_keys);
+
+	if (!g)
+		return;
+	get_enum(l, g, "log: ", "facility", facilities, N_OF(facilities),
+		 &c->facility);
+	get_string_dup(l, g, "log: ", "json_file", &c->json_file);
+	if (c->json_file && c->json_file[0] != '/')
+		conf_err(l, config_setting_get_member(g, "json_file"),
+			 "log: json_file must be an absolute path");
+	get_uint(l, g, "log: ", "repeat_interval", 0, 86400,
+		 &c->repeat_interval);
+	get_uint(l, g, "log: ", "max_alerts_per_second", 1, 1000000,
+		 &c->max_alerts_per_second);
+}
+
+static void capture_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *g, *s;
+
+	g = group_get(l, root, "capture", capture_keys);
+	if (!g)
+		return;
+	s = get_list(l, g, "capture: ", "interfaces");
+	if (s)
+		ifnames_parse(l, s, "capture: ", &c->capture_interfaces,
+			      &c->n_capture_interfaces);
+	/* enough for Ethernet, VLAN, IPv6 with options and a TCP header */
+	get_uint(l, g, "capture: ", "snaplen", 96, 262144, &c->snaplen);
+	get_uint(l, g, "capture: ", "buffer_mb", 1, 4096, &c->buffer_mb);
+	get_uint(l, g, "capture: ", "max_flows", 1024, 100000000,
+		 &c->max_flows);
+}
+
+static void zones_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *s = config_setting_get_member(root, "zones");
+	int n;
+
+	if (!s) {
+		conf_err(l, NULL,
+			 "missing 'zones': at least one zone is needed");
+		return;
+	}
+	if (!config_setting_is_list(s)) {
+		type_err(l, s, "", "a list ( { ... }, ... )");
+		return;
+	}
+	n = config_setting_length(s);
+	if (n == 0) {
+		conf_err(l, s, "zones is empty: at least one zone is needed");
+		return;
+	}
+	c->zones = alloc_array(l, n, sizeof(*c->zones));
+	l->same_as = alloc_array(l, n, sizeof(*l->same_as));
+	if (!c->zones || !l->same_as)
+		return;
+	for (int i = 0; i < n; i++) {
+		c->n_zones++;
+		zone_parse(l, config_setting_get_elem(s, i), i);
+	}
+	networks_unique_check(l);
+	same_as_resolve(l);
+}
+
+static void channels_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *s = config_setting_get_member(root, "channels");
+	int n;
+
+	if (!s)
+		return;
+	if (!config_setting_is_list(s)) {
+		type_err(l, s, "", "a list ( { ... }, ... )");
+		return;
+	}
+	n = config_setting_length(s);
+	c->channels = alloc_array(l, n, sizeof(*c->channels));
+	if (!c->channels)
+		return;
+	for (int i = 0; i < n; i++) {
+		c->n_channels++;
+		channel_parse(l, config_setting_get_elem(s, i), i);
+	}
+}
+
+static void host_parse(struct loader *l, const config_setting_t *root)
+{
+	struct conf *c = l->c;
+	const config_setting_t *g = group_get(l, root, "host", host_keys);
+	const config_setting_t *s;
+	int n;
+
+	if (!g)
+		return;
+	c->has_host = true;
+	s = config_setting_get_member(g, "services");
+	if (!s)
+		return;
+	if (!config_setting_is_list(s)) {
+		type_err(l, s, "host: ", "a list ( { ... }, ... )");
+		return;
+	}
+	n = config_setting_length(s);
+	c->services = alloc_array(l, n, sizeof(*c->services));
+	if (!c->services)
+		return;
+	for (int i = 0; i < n; i++) {
+		c->n_services++;
+		service_parse(l, config_setting_get_elem(s, i), i);
+	}
+}
+
+static void version_check(struct loader *l, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "version");
+
+	if (!s)
+		conf_err(l, NULL, "missing 'version' (version = 1;)");
+	else if (!is_int(s))
+		type_err(l, s, "", "an integer");
+	else if (config_setting_get_int64(s) != 1)
+		conf_err(l, s, "version must be 1, not %lld",
+			 config_setting_get_int64(s));
+}
+
+static int defaults_set(struct loader *l)
+{
+	struct conf *c = l->c;
+
+	c->mode = CONF_MODE_ENFORCE;
+	c->table = dup_str(l, "bunri");
+	c->user = dup_str(l, "bunri");
+	c->control_socket = dup_str(l, CONF_DEFAULT_SOCKET);
+	c->facility = LOG_LOCAL4;
+	c->repeat_interval = 60;
+	c->max_alerts_per_second = 100;
+	c->snaplen = 160;
+	c->buffer_mb = 32;
+	c->max_flows = 1000000;
+	return c->table && c->user && c->control_socket ? 0 : -1;
+}
+
+static void lookup_build(struct loader *l)
+{
+	struct conf *c = l->c;
+	struct zone_prefix *p = alloc_array(l, l->n_nets, sizeof(*p));
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < l->n_nets; i++) {
+		p[i].prefix = l->nets[i].p;
+		p[i].zone = l->nets[i].zone;
+	}
+	c->zones_lookup = zone_table_build(p, l->n_nets);
+	if (!c->zones_lookup)
+		conf_err(l, NULL, "cannot build the zone lookup: %s",
+			 strerror(errno));
+	free(p);
+}
+
+/* Validate the parsed tree @cfg into a new struct conf, or NULL. */
+static struct conf *conf_build(struct loader *l, config_t *cfg,
+			       const char *path)
+{
+	const config_setting_t *root = config_root_setting(cfg);
+
+	l->c = calloc(1, sizeof(*l->c));
+	if (!l->c) {
+		oom(l);
+		return NULL;
+	}
+	l->c->path = dup_str(l, path);
+	if (defaults_set(l) == 0) {
+		keys_check(l, root, top_keys, "");
+		version_check(l, root);
+		daemon_parse(l, root);
+		log_parse(l, root);
+		capture_parse(l, root);
+		zones_parse(l, root);
+		channels_parse(l, root);
+		host_parse(l, root);
+		if (l->errors == 0)
+			lookup_build(l);
+	}
+	free(l->nets);
+	free(l->same_as);
+	if (l->errors) {
+		conf_free(l->c);
+		return NULL;
+	}
+	return l->c;
+}
+
+static struct conf *conf_finish(struct loader *l, config_t *cfg, int ok,
+				const char *path)
+{
+	struct conf *c = NULL;
+
+	if (!ok) {
+		const char *file = config_error_file(cfg);
+
+		l->errors++;
+		if (!file)
+			file = l->name;
+		if (l->err && config_error_line(cfg) > 0)
+			fprintf(l->err, "%s:%d: %s\n", file,
+				config_error_line(cfg), config_error_text(cfg));
+		else if (l->err)
+			fprintf(l->err, "%s: %s\n", file,
+				config_error_text(cfg));
+	} else {
+		c = conf_build(l, cfg, path);
+	}
+	if (l->err)
+		msgs_flush(l);
+	else
+		free(l->msgs);
+	config_destroy(cfg);
+	return c;
+}
+
+struct conf *conf_load(const char *path, uint32_t today, FILE *err)
+{
+	struct loader l = {.name = path, .err = err, .today = today};
+	config_t cfg;
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f) {
+		if (err)
+			fprintf(err, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	config_init(&cfg);
+	ok = config_read(&cfg, f);
+	fclose(f);
+	return conf_finish(&l, &cfg, ok, path);
+}
+
+struct conf *conf_load_string(const char *text, const char *name,
+			      uint32_t today, FILE *err)
+{
+	struct loader l = {.name = name, .err = err, .today = today};
+	config_t cfg;
+	int ok;
+
+	config_init(&cfg);
+	ok = config_read_string(&cfg, text);
+	return conf_finish(&l, &cfg, ok, name);
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->table);
+	free(c->user);
+	free(c->control_socket);
+	free(c->json_file);
+	strv_free(c->capture_interfaces, c->n_capture_interfaces);
+	for (size_t i = 0; i < c->n_zones; i++) {
+		struct conf_zone *z = &c->zones[i];
+
+		free(z->name);
+		free(z->description);
+		strv_free(z->interfaces, z->n_interfaces);
+		free(z->networks);
+		free(z->devices);
+	}
+	free(c->zones);
+	for (size_t i = 0; i < c->n_channels; i++) {
+		struct conf_channel *ch = &c->channels[i];
+
+		free(ch->name);
+		free(ch->src);
+		free(ch->dst);
+		free(ch->ports);
+		free(ch->approved_by);
+		free(ch->reason);
+	}
+	free(c->channels);
+	for (size_t i = 0; i < c->n_services; i++) {
+		free(c->services[i].ports);
+		free(c->services[i].src);
+	}
+	free(c->services);
+	zone_table_free(c->zones_lookup);
+	free(c);
+}
+
+int conf_zone_index(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_zones; i++)
+		if (c->zones[i].name && strcmp(c->zones[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int conf_zone_by_interface(const struct conf *c, const char *ifname)
+{
+	for (size_t i = 0; i < c->n_zones; i++)
+		for (size_t k = 0; k < c->zones[i].n_interfaces; k++)
+			if (strcmp(c->zones[i].interfaces[k], ifname) == 0)
+				return i;
+	return -1;
+}
+
+const char *conf_proto_name(int proto)
+{
+	return val_name(protos, N_OF(protos), proto);
+}
+
+const char *conf_kind_name(enum conf_kind kind)
+{
+	return val_name(kinds, N_OF(kinds), kind);
+}
+
+const char *conf_mode_name(enum conf_mode mode)
+{
+	return val_name(modes, N_OF(modes), mode);
+}
+
+const char *conf_severity_name(int severity)
+{
+	return val_name(severities, N_OF(severities), severity);
+}
+
+uint32_t conf_today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return 0;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * decode: untrusted packet bytes to struct decoded.
+ *
+ * One static function per layer, each given a pointer and the number of
+ * bytes it may read. Every header length is checked against those bytes
+ * before a field is read; a layer that does not fit sets d->truncated (when
+ * the capture ended it) and stops. Nothing is allocated and nothing outside
+ * @d is written, so the decoder can be fed anything.
+ */
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "decode.h"
+
+#define ETH_HLEN 14
+#define VLAN_TAG_LEN 4
+/* More tags than this is no real network: stop rather than walk on. */
+#define VLAN_MAX_DEPTH 8
+#define SLL_HLEN 16
+#define SLL2_HLEN 20
+#define ARPHRD_ETHER 1
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+#define ETHERTYPE_QINQ_OLD 0x9100 /* pre-802.1ad vendor S-tag */
+#define ETHERTYPE_IPV6 0x86dd
+
+#define ARP_LEN_ETH_IPV4 28
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+#define IPV4_HLEN 20
+#define IPV4_MF 0x2000
+#define IPV4_OFFMASK 0x1fff
+
+#define IPV6_HLEN 40
+/* Bounds the walk; RFC 8200 allows at most a handful in practice. */
+#define IPV6_MAX_EXTHDRS 16
+#define IPV6_FRAG_LEN 8
+#define IPV6_NEXT_NONE 59
+
+#define TCP_HLEN 20
+#define UDP_HLEN 8
+#define ICMP_HLEN 4
+
+#define ND_NS 135
+#define ND_NA 136
+#define ND_HLEN 24 /* ICMPv6 header, reserved/flags, target address */
+#define ND_OPT_SLLA 1
+#define ND_OPT_TLLA 2
+#define ND_HOP_LIMIT 255
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static void set_addr(struct addr *a, int family, const uint8_t *p)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	memcpy(a->b, p, family == AF_INET ? 4 : 16);
+}
+
+static bool ipv6_unspecified(const uint8_t *p)
+{
+	for (int i = 0; i < 16; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void decode_tcp(const uint8_t *p, uint32_t len, bool cut,
+		       struct decoded *d)
+{
+	if (len < TCP_HLEN) {
+		d->truncated = cut;
+		return;
+	}
+	uint32_t hlen = (uint32_t)(p[12] >> 4) * 4;
+
+	/* A data offset below the fixed header is a forged header. */
+	if (hlen < TCP_HLEN)
+		return;
+	/* Options beyond the segment's own length: malformed, not cut. */
+	if (hlen > len && !cut)
+		return;
+	/* The options were cut off; ports and flags were captured. */
+	if (hlen > len)
+		d->truncated = true;
+	d->tuple.sport = rd16(p);
+	d->tuple.dport = rd16(p + 2);
+	d->tuple.has_ports = true;
+	d->tcp_flags = p[13];
+}
+
+static void decode_udp(const uint8_t *p, uint32_t len, bool cut,
+		       struct decoded *d)
+{
+	if (len < UDP_HLEN) {
+		d->truncated = cut;
+		return;
+	}
+	uint16_t ulen = rd16(p + 4);
+
+	/* 0 is a jumbogram (RFC 2675); 1..7 cannot hold the header. */
+	if (ulen != 0 && ulen < UDP_HLEN)
+		return;
+	d->tuple.sport = rd16(p);
+	d->tuple.dport = rd16(p + 2);
+	d->tuple.has_ports = true;
+}
+
+static void decode_icmp(const uint8_t *p, uint32_t len, bool cut,
+			struct decoded *d)
+{
+	if (len < ICMP_HLEN) {
+		d->truncated = cut;
+		return;
+	}
+	d->has_icmp = true;
+	d->icmp_type = p[0];
+	d->icmp_code = p[1];
+}
+
+/*
+ * Walk the options of a neighbour solicitation or advertisement for the
+ * link-layer address option of @want (8 bytes on Ethernet). Returns a
+ * pointer to the 6-byte MAC, or NULL.
+ */
+static const uint8_t *nd_find_lladdr(const uint8_t *p, uint32_t len, bool cut,
+				     uint8_t want, struct decoded *d)
+{
+	uint32_t off = ND_HLEN;
+
+	while (off < len) {
+		if (len - off < 2) {
+			d->truncated = cut;
+			return NULL;
+		}
+		uint32_t olen = (uint32_t)p[off + 1] * 8;
+
+		/* RFC 4861 4.6: a zero length is invalid, and would loop. */
+		if (olen == 0)
+			return NULL;
+		if (olen > len - off) {
+			d->truncated = cut;
+			return NULL;
+		}
+		if (p[off] == want && olen == 8)
+			return p + off + 2;
+		off += olen;
+	}
+	/* The capture may have ended before the option we want. */
+	d->truncated = cut;
+	return NULL;
+}
+
+/*
+ * Neighbour discovery is where an IPv6 host announces its MAC. RFC 4861
+ * requires hop limit 255 and code 0; anything else was routed or forged and
+ * says nothing about this link.
+ */
+static void decode_nd(const uint8_t *p, uint32_t len, bool cut,
+		      uint8_t hop_limit, struct decoded *d)
+{
+	const uint8_t *ip;
+	const uint8_t *mac;
+
+	if (len < ND_HLEN) {
+		d->truncated = cut;
+		return;
+	}
+	if (hop_limit != ND_HOP_LIMIT || p[1] != 0)
+		return;
+	if (p[0] == ND_NS) {
+		/* A duplicate address probe from :: binds nothing yet. */
+		ip = d->tuple.src.b;
+		if (ipv6_unspecified(ip) || ip[0] == 0xff)
+			return;
+		mac = nd_find_lladdr(p, len, cut, ND_OPT_SLLA, d);
+	} else {
+		ip = p + 8;
+		if (ipv6_unspecified(ip) || ip[0] == 0xff)
+			return;
+		mac = nd_find_lladdr(p, len, cut, ND_OPT_TLLA, d);
+	}
+	if (!mac)
+		return;
+	d->has_sighting = true;
+	set_addr(&d->sight_ip, AF_INET6, ip);
+	memcpy(d->sight_mac, mac, 6);
+}
+
+static void decode_icmpv6(const uint8_t *p, uint32_t len, bool cut,
+			  uint8_t hop_limit, struct decoded *d)
+{
+	decode_icmp(p, len, cut, d);
+	if (d->has_icmp && (p[0] == ND_NS || p[0] == ND_NA))
+		decode_nd(p, len, cut, hop_limit, d);
+}
+
+/*
+ * The transport layer: @len bytes of it at @p; @cut when the capture, rather
+ * than the IP length field, ended them.
+ */
+static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
+		      uint8_t hop_limit, struct decoded *d)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		decode_tcp(p, len, cut, d);
+		break;
+	case IPPROTO_UDP:
+		decode_udp(p, len, cut, d);
+		break;
+	case IPPROTO_ICMP:
+		if (d->l3 == DECODE_L3_IPV4)
+			decode_icmp(p, len, cut, d);
+		break;
+	case IPPROTO_ICMPV6:
+		if (d->l3 == DECODE_L3_IPV6)
+			decode_icmpv6(p, len, cut, hop_limit, d);
+		break;
+	default:
+		break;
+	}
+}
+
+static void decode_ipv4(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < IPV4_HLEN) {
+		d->truncated = true;
+		return;
+	}
+	uint32_t hlen = (uint32_t)(p[0] & 0x0f) * 4;
+
+	if ((p[0] >> 4) != 4 || hlen < IPV4_HLEN)
+		return;
+	d->l3 = DECODE_L3_IPV4;
+	set_addr(&d->tuple.src, AF_INET, p + 12);
+	set_addr(&d->tuple.dst, AF_INET, p + 16);
+	d->tuple.proto = p[9];
+
+	uint16_t frag = rd16(p + 6);
+	uint16_t offset = frag & IPV4_OFFMASK;
+
+	d->fragment = (frag & IPV4_MF) || offset;
+	d->first_fragment = d->fragment && offset == 0;
+
+	uint32_t tot = rd16(p + 2);
+
+	/* A header longer than the whole packet is forged. */
+	if (tot != 0 && tot < hlen)
+		return;
+	if (hlen > len) {
+		d->truncated = true;
+		return;
+	}
+	/*
+	 * Segmentation offload hands the capture a total length of 0: the
+	 * capture is all there is, and may have been cut.
+	 */
+	bool cut = tot == 0 || tot > len;
+
+	if (tot == 0)
+		tot = len;
+	/* Only the first fragment carries the transport header. */
+	if (offset)
+		return;
+	decode_l4(d->tuple.proto, p + hlen, min_u32(tot, len) - hlen, cut, 0,
+		  d);
+}
+
+/*
+ * Length in bytes of the extension header @nh at @p (at least 2 bytes
+ * readable), or 0 when @nh is not one this decoder walks through.
+ */
+static uint32_t ipv6_exthdr_len(uint8_t nh, const uint8_t *p)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+		return ((uint32_t)p[1] + 1) * 8;
+	case IPPROTO_AH:
+		/* RFC 4302: in 4-byte units, minus 2. */
+		return ((uint32_t)p[1] + 2) * 4;
+	case IPPROTO_FRAGMENT:
+		return IPV6_FRAG_LEN;
+	default:
+		return 0;
+	}
+}
+
+static void decode_ipv6(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < IPV6_HLEN) {
+		d->truncated = true;
+		return;
+	}
+	if ((p[0] >> 4) != 6)
+		return;
+	d->l3 = DECODE_L3_IPV6;
+	set_addr(&d->tuple.src, AF_INET6, p + 8);
+	set_addr(&d->tuple.dst, AF_INET6, p + 24);
+
+	uint8_t hop_limit = p[7];
+	uint32_t plen = rd16(p + 4);
+	uint32_t have = len - IPV6_HLEN;
+	/*
+	 * 0 is a jumbogram or an offloaded segment: the capture bounds it,
+	 * and may have cut it.
+	 */
+	bool cut = plen == 0 || plen > have;
+
+	if (plen == 0)
+		plen = have;
+	uint32_t end = min_u32(plen, have);
+	const uint8_t *q = p + IPV6_HLEN;
+	uint32_t off = 0;
+	uint8_t nh = p[6];
+
+	for (int i = 0;; i++) {
+		uint32_t hl;
+
+		if (nh == IPPROTO_ESP || nh == IPV6_NEXT_NONE)
+			break;
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_AH &&
+		    nh != IPPROTO_FRAGMENT) {
+			d->tuple.proto = nh;
+			decode_l4(nh, q + off, end - off, cut, hop_limit, d);
+			return;
+		}
+		/* Too long a chain, or a header that does not fit: give up. */
+		if (i == IPV6_MAX_EXTHDRS)
+			return;
+		if (end - off < 2) {
+			d->truncated = cut;
+			return;
+		}
+		hl = ipv6_exthdr_len(nh, q + off);
+		if (hl > end - off) {
+			d->truncated = cut;
+			return;
+		}
+		if (nh == IPPROTO_FRAGMENT) {
+			uint16_t fo = rd16(q + off + 2);
+
+			/* An atomic fragment (RFC 6946) is a whole packet. */
+			if (fo & 0xfff9) {
+				d->fragment = true;
+				d->first_fragment = (fo & 0xfff8) == 0;
+			}
+			if (fo & 0xfff8) {
+				d->tuple.proto = q[off];
+				return;
+			}
+		}
+		nh = q[off];
+		off += hl;
+	}
+	d->tuple.proto = nh;
+}
+
+static void decode_arp(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	d->l3 = DECODE_L3_ARP;
+	if (len < 8) {
+		d->truncated = true;
+		return;
+	}
+	/* Ethernet hardware, IPv4 protocol, 6- and 4-byte addresses. */
+	if (rd16(p) != 1 || rd16(p + 2) != ETHERTYPE_IPV4 || p[4] != 6 ||
+	    p[5] != 4)
+		return;
+	uint16_t op = rd16(p + 6);
+
+	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
+		return;
+	if (len < ARP_LEN_ETH_IPV4) {
+		d->truncated = true;
+		return;
+	}
+	/* An ARP probe (RFC 5227) has sender 0.0.0.0: no binding yet. */
+	if (!(p[14] | p[15] | p[16] | p[17]))
+		return;
+	d->has_sighting = true;
+	set_addr(&d->sight_ip, AF_INET, p + 14);
+	memcpy(d->sight_mac, p + 8, 6);
+}
+
+static bool ethertype_is_vlan(uint16_t type)
+{
+	return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
+	       type == ETHERTYPE_QINQ_OLD;
+}
+
+/* Whatever follows an EtherType: tags, then the network layer. */
+static void decode_ethertype(uint16_t type, const uint8_t *p, uint32_t len,
+			     struct decoded *d)
+{
+	while (ethertype_is_vlan(type)) {
+		if (d->n_vlan == VLAN_MAX_DEPTH)
+			return;
+		if (len < VLAN_TAG_LEN) {
+			d->truncated = true;
+			return;
+		}
+		if (d->n_vlan < 2)
+			d->vlan[d->n_vlan] = rd16(p) & 0x0fff;
+		d->n_vlan++;
+		type = rd16(p + 2);
+		p += VLAN_TAG_LEN;
+		len -= VLAN_TAG_LEN;
+	}
+	switch (type) {
+	case ETHERTYPE_IPV4:
+		decode_ipv4(p, len, d);
+		break;
+	case ETHERTYPE_IPV6:
+		decode_ipv6(p, len, d);
+		break;
+	case ETHERTYPE_ARP:
+		decode_arp(p, len, d);
+		break;
+	default:
+		break;
+	}
+}
+
+static void decode_ethernet(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < ETH_HLEN) {
+		d->truncated = true;
+		return;
+	}
+	d->has_mac = true;
+	memcpy(d->dst_mac, p, 6);
+	memcpy(d->src_mac, p + 6, 6);
+	decode_ethertype(rd16(p + 12), p + ETH_HLEN, len - ETH_HLEN, d);
+}
+
+/*
+ * Cooked captures carry only the sender's link-layer address; keep it when
+ * it is an Ethernet MAC. dst_mac stays zero.
+ */
+static void sll_set_mac(uint16_t hatype, uint32_t halen, const uint8_t *addr,
+			struct decoded *d)
+{
+	if (hatype != ARPHRD_ETHER || halen != 6)
+		return;
+	d->has_mac = true;
+	memcpy(d->src_mac, addr, 6);
+}
+
+/*
+ * SLL: packet type, ARPHRD type, address length, 8 address bytes, protocol.
+ * A protocol below 0x0600 is not an EtherType (802.2 LLC, CAN...).
+ */
+static void decode_sll(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < SLL_HLEN) {
+		d->truncated = true;
+		return;
+	}
+	sll_set_mac(rd16(p + 2), rd16(p + 4), p + 6, d);
+	decode_ethertype(rd16(p + 14), p + SLL_HLEN, len - SLL_HLEN, d);
+}
+
+/*
+ * SLL2: protocol, reserved, interface index, ARPHRD type, packet type,
+ * address length, 8 address bytes.
+ */
+static void decode_sll2(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < SLL2_HLEN) {
+		d->truncated = true;
+		return;
+	}
+	sll_set_mac(rd16(p + 8), p[11], p + 12, d);
+	decode_ethertype(rd16(p), p + SLL2_HLEN, len - SLL2_HLEN, d);
+}
+
+/* Raw IP: the version nibble says which. */
+static void decode_raw(const uint8_t *p, uint32_t len, struct decoded *d)
+{
+	if (len < 1) {
+		d->truncated = true;
+		return;
+	}
+	switch (p[0] >> 4) {
+	case 4:
+		decode_ipv4(p, len, d);
+		break;
+	case 6:
+		decode_ipv6(p, len, d);
+		break;
+	default:
+		break;
+	}
+}
+
+bool decode_linktype_supported(int linktype)
+{
+	switch (linktype) {
+	case DECODE_LINK_ETHERNET:
+	case DECODE_LINK_RAW:
+	case DECODE_LINK_DLT_RAW:
+	case DECODE_LINK_DLT_RAW14:
+	case DECODE_LINK_IPV4:
+	case DECODE_LINK_IPV6:
+	case DECODE_LINK_LINUX_SLL:
+	case DECODE_LINK_LINUX_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int decode_packet(int linktype, const uint8_t *pkt, uint32_t caplen,
+		  uint32_t wire_len, struct decoded *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->wire_len = wire_len;
+	switch (linktype) {
+	case DECODE_LINK_ETHERNET:
+		decode_ethernet(pkt, caplen, d);
+		break;
+	case DECODE_LINK_LINUX_SLL:
+		decode_sll(pkt, caplen, d);
+		break;
+	case DECODE_LINK_LINUX_SLL2:
+		decode_sll2(pkt, caplen, d);
+		break;
+	case DECODE_LINK_RAW:
+	case DECODE_LINK_DLT_RAW:
+	case DECODE_LINK_DLT_RAW14:
+		decode_raw(pkt, caplen, d);
+		break;
+	case DECODE_LINK_IPV4:
+		decode_ipv4(pkt, caplen, d);
+		break;
+	case DECODE_LINK_IPV6:
+		decode_ipv6(pkt, caplen, d);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* detect: packets to zone-pair counters and alerts. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "day.h"
+#include "detect.h"
+#include "flow.h"
+#include "policy.h"
+#include "zone.h"
+
+/* Device sightings share the flow table under a family of their own. */
+#define DETECT_FAMILY_DEVICE 0xde
+
+struct detect {
+	const struct conf *conf;
+	struct flow_table *flows;
+	detect_alert_fn fn;
+	void *arg;
+	struct detect_pair *pairs; /* (n_zones + 1)² */
+	struct detect_stats st;
+	time_t day_second; /* the second today was computed for */
+	uint32_t today;
+};
+
+struct detect *detect_new(const struct conf *c, uint64_t seed,
+			  detect_alert_fn fn, void *arg)
+{
+	struct detect *d = calloc(1, sizeof(*d));
+	size_t n = c->n_zones + 1;
+
+	if (!d)
+		return NULL;
+	d->conf = c;
+	d->fn = fn;
+	d->arg = arg;
+	d->day_second = -1;
+	d->pairs = calloc(n * n, sizeof(*d->pairs));
+	d->flows = flow_table_new(c->max_flows, seed);
+	if (!d->pairs || !d->flows) {
+		detect_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void detect_free(struct detect *d)
+{
+	if (!d)
+		return;
+	flow_table_free(d->flows);
+	free(d->pairs);
+	free(d);
+}
+
+static uint32_t detect_today(struct detect *d, time_t t)
+{
+	if (t != d->day_second) {
+		d->today = day_of(t);
+		d->day_second = t;
+	}
+	return d->today;
+}
+
+/*
+ * Traffic that no router forwards: link-local, multicast and broadcast
+ * destinations, unspecified or link-local sources. It is not a flow
+ * between zones, so it is not classified (DHCP, ND, mDNS, ...).
+ */
+static bool addr_is_local_scope(const struct addr *a, bool as_dst)
+{
+	if (a->family == AF_INET) {
+		if (a->b[0] == 169 && a->b[1] == 254)
+			return true;
+		if (!as_dst)
+			return a->b[0] == 0 && a->b[1] == 0 && a->b[2] == 0 &&
+			       a->b[3] == 0;
+		return (a->b[0] & 0xf0) == 0xe0 ||
+		       (a->b[0] == 255 && a->b[1] == 255 && a->b[2] == 255 &&
+			a->b[3] == 255);
+	}
+	if (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80)
+		return true;
+	if (as_dst)
+		return a->b[0] == 0xff;
+	static const uint8_t unspec[16];
+	return !memcmp(a->b, unspec, 16);
+}
+
+static const char *zone_name(const struct conf *c, int z)
+{
+	return z == ZONE_NONE ? "none" : c->zones[z].name;
+}
+
+/* The more severe (numerically lower) of two zones' severities. */
+static int pair_severity(const struct conf *c, int a, int b)
+{
+	int sev = LOG_WARNING;
+
+	if (a != ZONE_NONE && c->zones[a].severity < sev)
+		sev = c->zones[a].severity;
+	if (b != ZONE_NONE && c->zones[b].severity < sev)
+		sev = c->zones[b].severity;
+	return sev;
+}
+
+static struct detect_pair *pair_of(struct detect *d, int src, int dst)
+{
+	size_t n = d->conf->n_zones + 1;
+	size_t i = src == ZONE_NONE ? n - 1 : (size_t)src;
+	size_t j = dst == ZONE_NONE ? n - 1 : (size_t)dst;
+
+	return &d->pairs[i * n + j];
+}
+
+/* Does the key of @a alert now? Counts the packet either way. */
+static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
+			      uint64_t now_us, uint32_t len, struct flow **out)
+{
+	struct flow_stats before, after;
+	struct flow *f;
+
+	flow_table_stats(d->flows, &before);
+	f = flow_table_get(d->flows, key, now_us, NULL);
+	flow_table_stats(d->flows, &after);
+	d->st.flows_evicted += after.evictions - before.evictions;
+	flow_count_packet(f, len);
+	*out = f;
+	if (flow_should_alert(f, now_us, d->conf->repeat_interval))
+		return true;
+	d->st.repeats++;
+	return false;
+}
+
+static void alert_from_packet(struct alert *a, enum alert_type type,
+			      const struct decoded *p,
+			      const struct detect_ctx *ctx,
+			      const struct timespec *ts)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	a->ts = *ts;
+	a->iface = ctx->iface;
+	a->has_flow = true;
+	a->proto = p->tuple.proto;
+	a->src = p->tuple.src;
+	a->dst = p->tuple.dst;
+	a->has_ports = p->tuple.has_ports;
+	a->sport = p->tuple.sport;
+	a->dport = p->tuple.dport;
+	a->has_icmp = p->has_icmp;
+	a->icmp_type = p->icmp_type;
+	a->icmp_code = p->icmp_code;
+}
+
+static void detect_emit(struct detect *d, struct alert *a, int src_zone,
+			int dst_zone)
+{
+	d->st.alerts[a->type]++;
+	pair_of(d, src_zone, dst_zone)->alerts++;
+	d->fn(a, d->arg);
+}
+
+static void detect_flow(struct detect *d, const struct decoded *p,
+			const struct detect_ctx *ctx,
+			const struct timespec *ts)
+{
+	const struct conf *c = d->conf;
+	uint32_t today = detect_today(d, ts->tv_sec);
+	uint64_t now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+	struct policy_result r;
+	enum alert_type type;
+	struct flow_key key;
+	struct flow *f;
+	struct alert a;
+	bool spoofed = false;
+
+	struct flow_tuple t = p->tuple;
+	t.later_fragment = p->fragment && !p->first_fragment;
+	policy_decide(c, &t, today, &r);
+
+	if (ctx->iface_zone != ZONE_NONE) {
+		int want = c->zones[ctx->iface_zone].policy;
+		spoofed = r.src_zone == ZONE_NONE ||
+			  c->zones[r.src_zone].policy != want;
+	}
+	struct detect_pair *pair = pair_of(d, r.src_zone, r.dst_zone);
+	if (policy_permitted(r.verdict) && !spoofed) {
+		pair->pass_packets++;
+		pair->pass_bytes += p->wire_len;
+		return;
+	}
+	pair->deny_packets++;
+	pair->deny_bytes += p->wire_len;
+
+	if (spoofed)
+		type = ALERT_SPOOFED_SOURCE;
+	else if (r.verdict == POLICY_UNZONED)
+		type = ALERT_UNZONED;
+	else
+		type = ALERT_CROSS_ZONE;
+	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type, &key);
+	/* The same addresses may be spoofed on one interface and not on
+	 * another: keep the alert types apart. */
+	key.pad = (uint8_t)type;
+	if (!detect_key_alerts(d, &key, now_us, p->wire_len, &f))
+		return;
+
+	alert_from_packet(&a, type, p, ctx, ts);
+	a.severity = pair_severity(c, r.src_zone, r.dst_zone);
+	if (spoofed)
+		a.severity = pair_severity(c, ctx->iface_zone, r.src_zone);
+	a.src_zone = zone_name(c, r.src_zone);
+	a.dst_zone = zone_name(c, r.dst_zone);
+	a.action = ctx->enforcing ? "dropped" : "observed";
+	a.has_counts = true;
+	a.packets = f->alert_packets;
+	a.bytes = f->alert_bytes;
+	if (spoofed)
+		alert_add_str(&a, "iface_zone", zone_name(c, ctx->iface_zone));
+	detect_emit(d, &a, r.src_zone, r.dst_zone);
+}
+
+static bool zone_lists_mac(const struct conf_zone *z, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < z->n_devices; i++)
+		if (!memcmp(z->devices[i], mac, 6))
+			return true;
+	return false;
+}
+
+static void detect_sighting(struct detect *d, const struct decoded *p,
+			    const struct detect_ctx *ctx,
+			    const struct timespec *ts)
+{
+	const struct conf *c = d->conf;
+	int z = zone_lookup(c->zones_lookup, &p->sight_ip);
+	uint64_t now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+	struct flow_key key;
+	struct flow *f;
+	struct alert a;
+	char mac[18];
+
+	d->st.sightings++;
+	if (z == ZONE_NONE)
+		return;
+	if (c->zones[z].has_devices) {
+		if (zone_lists_mac(&c->zones[z], p->sight_mac))
+			return;
+	} else if (!ctx->new_station) {
+		return;
+	}
+	memset(&key, 0, sizeof(key));
+	key.family = DETECT_FAMILY_DEVICE;
+	memcpy(key.src, p->sight_mac, 6);
+	memcpy(key.dst, p->sight_ip.b, 16);
+	key.port = (uint16_t)z;
+	if (!detect_key_alerts(d, &key, now_us, p->wire_len, &f))
+		return;
+	/* Without a list, only the first sighting is news. */
+	if (!c->zones[z].has_devices && f->packets > 1)
+		return;
+
+	memset(&a, 0, sizeof(a));
+	a.type = ALERT_UNKNOWN_DEVICE;
+	a.ts = *ts;
+	a.severity = c->zones[z].severity;
+	a.src_zone = c->zones[z].name;
+	a.iface = ctx->iface;
+	a.action = "observed";
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 p->sight_mac[0], p->sight_mac[1], p->sight_mac[2],
+		 p->sight_mac[3], p->sight_mac[4], p->sight_mac[5]);
+	char ip[ADDR_STRLEN];
+	alert_add_str(&a, "src", addr_format(&p->sight_ip, ip, sizeof(ip)));
+	alert_add_str(&a, "mac", mac);
+	alert_add_str(&a, "listed", c->zones[z].has_devices ? "no" : "first-seen");
+	detect_emit(d, &a, z, ZONE_NONE);
+}
+
+void detect_packet(struct detect *d, const struct decoded *p,
+		   const struct detect_ctx *ctx, const struct timespec *ts)
+{
+	d->st.packets++;
+	if (p->has_sighting)
+		detect_sighting(d, p, ctx, ts);
+	if (p->l3 != DECODE_L3_IPV4 && p->l3 != DECODE_L3_IPV6) {
+		if (p->l3 != DECODE_L3_ARP)
+			d->st.other++;
+		return;
+	}
+	d->st.ip++;
+	if (addr_is_local_scope(&p->tuple.src, false) ||
+	    addr_is_local_scope(&p->tuple.dst, true)) {
+		d->st.local++;
+		return;
+	}
+	detect_flow(d, p, ctx, ts);
+}
+
+const struct detect_pair *detect_pairs(const struct detect *d)
+{
+	return d->pairs;
+}
+
+void detect_stats_get(const struct detect *d, struct detect_stats *st)
+{
+	*st = d->st;
+}
+
+size_t detect_memory(const struct detect *d)
+{
+	size_t n = d->conf->n_zones + 1;
+
+	return sizeof(*d) + n * n * sizeof(*d->pairs) +
+	       flow_table_memory(d->flows);
+}
+
+void detect_summary_print(const struct detect *d, FILE *out)
+{
+	const struct conf *c = d->conf;
+	size_t n = c->n_zones + 1;
+	uint64_t alerts = 0;
+
+	for (size_t t = 0; t < ALERT_TYPE_MAX; t++)
+		alerts += d->st.alerts[t];
+	fprintf(out,
+		"packets %" PRIu64 " (ip %" PRIu64 ", link-local/multicast %"
+		PRIu64 ", other %" PRIu64 "), device sightings %" PRIu64
+		", alerts %" PRIu64 "\n",
+		d->st.packets, d->st.ip, d->st.local, d->st.other,
+		d->st.sightings, alerts);
+	fprintf(out, "%-12s %-12s %12s %14s %12s %14s %8s\n", "SRC_ZONE",
+		"DST_ZONE", "PERMIT_PKTS", "PERMIT_BYTES", "DENY_PKTS",
+		"DENY_BYTES", "ALERTS");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			const struct detect_pair *p = &d->pairs[i * n + j];
+			if (!p->pass_packets && !p->deny_packets && !p->alerts)
+				continue;
+			fprintf(out,
+				"%-12s %-12s %12" PRIu64 " %14" PRIu64
+				" %12" PRIu64 " %14" PRIu64 " %8" PRIu64 "\n",
+				i == n - 1 ? "none" : c->zones[i].name,
+				j == n - 1 ? "none" : c->zones[j].name,
+				p->pass_packets, p->pass_bytes, p->deny_packets,
+				p->deny_bytes, p->alerts);
+		}
+	}
+	for (size_t t = 0; t < ALERT_TYPE_MAX; t++)
+		if (d->st.alerts[t])
+			fprintf(out, "alerts %s: %" PRIu64 "\n",
+				alert_type_name(t), d->st.alerts[t]);
+	if (d->st.repeats)
+		fprintf(out,
+			"repeats of alerted flow keys (counted, not "
+			"re-alerted): %" PRIu64 "\n",
+			d->st.repeats);
+	if (d->st.flows_evicted)
+		fprintf(out,
+			"flow keys evicted at capture.max_flows = %u: %" PRIu64
+			"\n",
+			c->max_flows, d->st.flows_evicted);
+}

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * flow: the bounded flow table. A pool of entries allocated once, hash
+ * buckets that are heads of singly linked chains, and an LRU list, all
+ * linked by 32-bit indices rather than pointers to keep entries small.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "policy.h"
+
+#define NIL UINT32_MAX
+
+/* An entry with its links; the public struct comes first (see node_of). */
+struct flow_node {
+	struct flow f;
+	uint32_t hnext; /* next in the bucket chain */
+	uint32_t prev;	/* towards the LRU head (more recent) */
+	uint32_t next;	/* towards the LRU tail (less recent) */
+};
+
+struct flow_table {
+	struct flow_node *nodes;
+	uint32_t *buckets;
+	uint32_t mask; /* buckets - 1, a power of two minus one */
+	uint32_t capacity;
+	uint32_t count; /* nodes[0 .. count-1] are in use */
+	uint32_t head;	/* most recently seen */
+	uint32_t tail;	/* least recently seen: the next to go */
+	uint8_t sipkey[16];
+	uint64_t lookups;
+	uint64_t inserts;
+	uint64_t evictions;
+};
+
+/* --- SipHash-2-4 (Aumasson and Bernstein, 2012) --- */
+
+static inline uint64_t rotl64(uint64_t x, unsigned b)
+{
+	return x << b | x >> (64 - b);
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                               \
+	do {                                                                   \
+		v0 += v1;                                                      \
+		v1 = rotl64(v1, 13);                                           \
+		v1 ^= v0;                                                      \
+		v0 = rotl64(v0, 32);                                           \
+		v2 += v3;                                                      \
+		v3 = rotl64(v3, 16);                                           \
+		v3 ^= v2;                                                      \
+		v0 += v3;                                                      \
+		v3 = rotl64(v3, 21);                                           \
+		v3 ^= v0;                                                      \
+		v2 += v1;                                                      \
+		v1 = rotl64(v1, 17);                                           \
+		v1 ^= v2;                                                      \
+		v2 = rotl64(v2, 32);                                           \
+	} while (0)
+
+uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t k0 = le64(key), k1 = le64(key + 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ull;
+	uint64_t v1 = k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ull;
+	uint64_t v3 = k1 ^ 0x7465646279746573ull;
+	size_t left = len;
+
+	for (; left >= 8; left -= 8, p += 8) {
+		uint64_t m = le64(p);
+
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	/* The last block: the remaining bytes and the length's low byte. */
+	uint64_t b = (uint64_t)len << 56;
+	for (size_t i = 0; i < left; i++)
+		b |= (uint64_t)p[i] << (8 * i);
+	v3 ^= b;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* --- keys --- */
+
+/*
+ * The key as hashed and compared: padding and the unused bytes of an IPv4
+ * address zeroed, so that equal flows are equal bytes.
+ */
+static void key_normalize(const struct flow_key *in, struct flow_key *out)
+{
+	*out = *in;
+	out->pad = 0;
+	out->pad2[0] = out->pad2[1] = 0;
+	if (out->family == AF_INET) {
+		memset(out->src + 4, 0, sizeof(out->src) - 4);
+		memset(out->dst + 4, 0, sizeof(out->dst) - 4);
+	}
+}
+
+void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
+			 uint8_t icmp_type, struct flow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = t->src.family;
+	memcpy(key->src, t->src.b, sizeof(key->src));
+	memcpy(key->dst, t->dst.b, sizeof(key->dst));
+	key->proto = t->proto;
+	if (t->has_ports) {
+		key->port_kind = FLOW_PORT_L4;
+		key->port = t->dport;
+	} else if (has_icmp) {
+		key->port_kind = FLOW_PORT_ICMP;
+		key->port = icmp_type;
+	} else {
+		key->port_kind = FLOW_PORT_NONE;
+	}
+}
+
+static uint32_t key_bucket(const struct flow_table *t, const struct flow_key *k)
+{
+	return (uint32_t)flow_siphash24(t->sipkey, k, sizeof(*k)) & t->mask;
+}
+
+/* --- the table --- */
+
+/*
+ * Zeroed memory straight from the kernel. The pool and buckets are read at
+ * random, one cache miss per access, so huge pages are asked for: they
+ * spare a TLB miss on top of most of those.
+ */
+static void *big_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, size, MADV_HUGEPAGE); /* a hint; may be refused */
+	return p;
+}
+
+static void big_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* The SipHash key: from the kernel's CSPRNG, or spread from a test seed. */
+static int table_seed(struct flow_table *t, uint64_t seed)
+{
+	if (seed == FLOW_SEED_RANDOM) {
+		ssize_t n = getrandom(t->sipkey, sizeof(t->sipkey), 0);
+
+		if (n != (ssize_t)sizeof(t->sipkey)) {
+			if (n >= 0)
+				errno = EIO;
+			return -1;
+		}
+		return 0;
+	}
+	for (int half = 0; half < 2; half++) {
+		uint64_t v = splitmix64(&seed);
+
+		for (int i = 0; i < 8; i++)
+			t->sipkey[half * 8 + i] = (uint8_t)(v >> (8 * i));
+	}
+	return 0;
+}
+
+struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
+{
+	struct flow_table *t;
+	size_t nb = 1;
+
+	if (max_flows == 0 || max_flows > FLOW_MAX_FLOWS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* At most one entry per bucket on average: chains stay short. */
+	while (nb < max_flows)
+		nb <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->mask = (uint32_t)(nb - 1);
+	t->capacity = (uint32_t)max_flows;
+	t->nodes = big_alloc(max_flows * sizeof(*t->nodes));
+	t->buckets = big_alloc(nb * sizeof(*t->buckets));
+	if (!t->nodes || !t->buckets || table_seed(t, seed) < 0) {
+		flow_table_free(t);
+		return NULL;
+	}
+	memset(t->buckets, 0xff, nb * sizeof(*t->buckets)); /* all NIL */
+	t->head = t->tail = NIL;
+	return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	big_free(t->nodes, (size_t)t->capacity * sizeof(*t->nodes));
+	big_free(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	free(t);
+}
+
+static void lru_unlink(struct flow_table *t, uint32_t i)
+{
+	struct flow_node *n = &t->nodes[i];
+
+	if (n->prev != NIL)
+		t->nodes[n->prev].next = n->next;
+	else
+		t->head = n->next;
+	if (n->next != NIL)
+		t->nodes[n->next].prev = n->prev;
+	else
+		t->tail = n->prev;
+}
+
+static void lru_push_head(struct flow_table *t, uint32_t i)
+{
+	struct flow_node *n = &t->nodes[i];
+
+	n->prev = NIL;
+	n->next = t->head;
+	if (t->head != NIL)
+		t->nodes[t->head].prev = i;
+	else
+		t->tail = i;
+	t->head = i;
+}
+
+/* Index of the entry of normalised key @k in bucket @b, or NIL. */
+static uint32_t chain_find(const struct flow_table *t, uint32_t b,
+			   const struct flow_key *k)
+{
+	for (uint32_t i = t->buckets[b]; i != NIL; i = t->nodes[i].hnext)
+		if (memcmp(&t->nodes[i].f.key, k, sizeof(*k)) == 0)
+			return i;
+	return NIL;
+}
+
+static void chain_remove(struct flow_table *t, uint32_t i)
+{
+	uint32_t *link = &t->buckets[key_bucket(t, &t->nodes[i].f.key)];
+
+	while (*link != i)
+		link = &t->nodes[*link].hnext;
+	*link = t->nodes[i].hnext;
+}
+
+/* A node for a new entry: an unused one, else the least recently seen. */
+static uint32_t node_take(struct flow_table *t)
+{
+	uint32_t i;
+
+	if (t->count < t->capacity)
+		return t->count++;
+	i = t->tail;
+	lru_unlink(t, i);
+	chain_remove(t, i);
+	t->evictions++;
+	return i;
+}
+
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
+			    uint64_t now_us, bool *created)
+{
+	struct flow_key k;
+	struct flow_node *n;
+	uint32_t b, i;
+
+	key_normalize(key, &k);
+	b = key_bucket(t, &k);
+	t->lookups++;
+	i = chain_find(t, b, &k);
+	if (i != NIL) {
+		n = &t->nodes[i];
+		if (t->head != i) {
+			lru_unlink(t, i);
+			lru_push_head(t, i);
+		}
+		/* Captures from several interfaces may interleave slightly. */
+		if (now_us > n->f.last_us)
+			n->f.last_us = now_us;
+		if (created)
+			*created = false;
+		return &n->f;
+	}
+	i = node_take(t);
+	n = &t->nodes[i];
+	memset(&n->f, 0, sizeof(n->f));
+	n->f.key = k;
+	n->f.first_us = n->f.last_us = now_us;
+	n->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	lru_push_head(t, i);
+	t->inserts++;
+	if (created)
+		*created = true;
+	return &n->f;
+}
+
+struct flow *flow_table_find(const struct flow_table *t,
+			     const struct flow_key *key)
+{
+	struct flow_key k;
+	uint32_t i;
+
+	key_normalize(key, &k);
+	i = chain_find(t, key_bucket(t, &k), &k);
+	return i == NIL ? NULL : &t->nodes[i].f;
+}
+
+struct flow *flow_table_next(const struct flow_table *t,
+			     const struct flow *prev)
+{
+	uint32_t i;
+
+	if (!prev) {
+		i = t->head;
+	} else {
+		/* @prev is the first member of its node. */
+		const struct flow_node *n = (const struct flow_node *)prev;
+
+		i = n->next;
+	}
+	return i == NIL ? NULL : &t->nodes[i].f;
+}
+
+void flow_table_stats(const struct flow_table *t, struct flow_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->count = t->count;
+	st->capacity = t->capacity;
+	st->buckets = (size_t)t->mask + 1;
+	st->lookups = t->lookups;
+	st->inserts = t->inserts;
+	st->evictions = t->evictions;
+}
+
+size_t flow_table_max_chain(const struct flow_table *t)
+{
+	size_t longest = 0;
+
+	for (size_t b = 0; b <= t->mask; b++) {
+		size_t len = 0;
+
+		for (uint32_t i = t->buckets[b]; i != NIL;
+		     i = t->nodes[i].hnext)
+			len++;
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
+size_t flow_table_memory(const struct flow_table *t)
+{
+	return sizeof(*t) + (size_t)t->capacity * sizeof(*t->nodes) +
+	       ((size_t)t->mask + 1) * sizeof(*t->buckets);
+}
+
+size_t flow_entry_size(void)
+{
+	return sizeof(struct flow_node);
+}
+
+/* --- repeat logic --- */
+
+void flow_count_packet(struct flow *f, uint64_t bytes)
+{
+	if (f->flags & FLOW_F_RESTART) {
+		f->alert_packets = 0;
+		f->alert_bytes = 0;
+		f->flags &= (uint8_t)~FLOW_F_RESTART;
+	}
+	f->packets++;
+	f->bytes += bytes;
+	f->alert_packets++;
+	f->alert_bytes += bytes;
+}
+
+bool flow_should_alert(struct flow *f, uint64_t now_us,
+		       unsigned repeat_interval_s)
+{
+	uint64_t interval = (uint64_t)repeat_interval_s * 1000000u;
+
+	if (f->flags & FLOW_F_ALERTED) {
+		if (now_us < f->last_alert_us ||
+		    now_us - f->last_alert_us < interval)
+			return false;
+	}
+	f->flags |= FLOW_F_ALERTED | FLOW_F_RESTART;
+	f->last_alert_us = now_us;
+	return true;
+}

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zone: longest-prefix lookup and the flattened ranges, checked by hand on
+ * small tables and against a linear-scan oracle on large random ones.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "unit.h"
+#include "zone.h"
+
+/* Build a table from "prefix zone" pairs. */
+struct spec {
+	const char *prefix;
+	int zone;
+};
+
+static struct zone_table *build_spec(const struct spec *s, size_t n)
+{
+	struct zone_prefix *p = calloc(n ? n : 1, sizeof(*p));
+	const char *why;
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(prefix_parse(s[i].prefix, &p[i].prefix, &why) ==
+				  0,
+			      "%s: %s", s[i].prefix, why);
+		p[i].zone = s[i].zone;
+	}
+	struct zone_table *t = zone_table_build(p, n);
+	ck_assert_ptr_nonnull(t);
+	free(p);
+	return t;
+}
+
+static int lookup_str(const struct zone_table *t, const char *s)
+{
+	struct addr a;
+
+	ck_assert_msg(addr_parse(s, &a) == 0, "bad address %s", s);
+	return zone_lookup(t, &a);
+}
+
+#define ck_zone(t, s, z)                                                       \
+	do {                                                                   \
+		int got_ = lookup_str((t), (s));                               \
+		ck_assert_msg(got_ == (z), "%s: zone %d, want %d", (s), got_,  \
+			      (z));                                            \
+	} while (0)
+
+static ssize_t get_ranges(const struct zone_table *t, int family,
+			  struct zone_range **r)
+{
+	ssize_t n = zone_table_ranges(t, family, r);
+
+	ck_assert_int_ge(n, 0);
+	ck_assert_ptr_nonnull(*r);
+	return n;
+}
+
+static void ck_range(const struct zone_range *r, const char *lo, const char *hi,
+		     int zone)
+{
+	char b1[ADDR_STRLEN], b2[ADDR_STRLEN];
+
+	addr_format(&r->lo, b1, sizeof(b1));
+	addr_format(&r->hi, b2, sizeof(b2));
+	ck_assert_msg(!strcmp(b1, lo) && !strcmp(b2, hi) && r->zone == zone,
+		      "range %s-%s zone %d, want %s-%s zone %d", b1, b2,
+		      r->zone, lo, hi, zone);
+}
+
+/* --- hand-made tables ------------------------------------------------- */
+
+START_TEST(test_nested_three_deep)
+{
+	/* internet 0, x 1, y 2 */
+	static const struct spec s[] = {
+	    {"10.1.2.0/24", 1},
+	    {"0.0.0.0/0", 0},
+	    {"10.1.0.0/16", 2},
+	    {"10.0.0.0/8", 1},
+	};
+	struct zone_table *t = build_spec(s, 4);
+
+	ck_zone(t, "8.8.8.8", 0);
+	ck_zone(t, "9.255.255.255", 0);
+	ck_zone(t, "10.0.0.0", 1);
+	ck_zone(t, "10.0.255.255", 1);
+	ck_zone(t, "10.1.0.0", 2);
+	ck_zone(t, "10.1.1.255", 2);
+	ck_zone(t, "10.1.2.0", 1);
+	ck_zone(t, "10.1.2.255", 1);
+	ck_zone(t, "10.1.3.0", 2);
+	ck_zone(t, "10.1.255.255", 2);
+	ck_zone(t, "10.2.0.0", 1);
+	ck_zone(t, "11.0.0.0", 0);
+	ck_zone(t, "255.255.255.255", 0);
+	ck_zone(t, "0.0.0.0", 0);
+	/* No IPv6 prefix: IPv6 addresses are in no zone. */
+	ck_zone(t, "2001:db8::1", ZONE_NONE);
+
+	struct zone_range *r;
+	ssize_t n = get_ranges(t, AF_INET, &r);
+	ck_assert_int_eq(n, 7);
+	ck_range(&r[0], "0.0.0.0", "9.255.255.255", 0);
+	ck_range(&r[1], "10.0.0.0", "10.0.255.255", 1);
+	ck_range(&r[2], "10.1.0.0", "10.1.1.255", 2);
+	ck_range(&r[3], "10.1.2.0", "10.1.2.255", 1);
+	ck_range(&r[4], "10.1.3.0", "10.1.255.255", 2);
+	ck_range(&r[5], "10.2.0.0", "10.255.255.255", 1);
+	ck_range(&r[6], "11.0.0.0", "255.255.255.255", 0);
+	free(r);
+
+	/* IPv6 ranges hold the IPv4 ones inside ::ffff:0:0/96. */
+	n = get_ranges(t, AF_INET6, &r);
+	ck_assert_int_eq(n, 7);
+	ck_range(&r[0], "::ffff:0.0.0.0", "::ffff:9.255.255.255", 0);
+	ck_range(&r[6], "::ffff:11.0.0.0", "::ffff:255.255.255.255", 0);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_host_and_full_prefixes)
+{
+	static const struct spec s[] = {
+	    {"0.0.0.0/0", 3},
+	    {"192.0.2.7/32", 4},
+	    {"::/0", 5},
+	    {"2001:db8::7/128", 6},
+	};
+	struct zone_table *t = build_spec(s, 4);
+
+	ck_zone(t, "192.0.2.7", 4);
+	ck_zone(t, "192.0.2.6", 3);
+	ck_zone(t, "192.0.2.8", 3);
+	ck_zone(t, "2001:db8::7", 6);
+	ck_zone(t, "2001:db8::6", 5);
+	ck_zone(t, "2001:db8::8", 5);
+	ck_zone(t, "::", 5);
+	ck_zone(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 5);
+
+	struct zone_range *r;
+	ssize_t n = get_ranges(t, AF_INET, &r);
+	ck_assert_int_eq(n, 3);
+	ck_range(&r[0], "0.0.0.0", "192.0.2.6", 3);
+	ck_range(&r[1], "192.0.2.7", "192.0.2.7", 4);
+	ck_range(&r[2], "192.0.2.8", "255.255.255.255", 3);
+	free(r);
+
+	/* ::/0 minus the mapped block (IPv4's zone 3 there), minus the host. */
+	n = get_ranges(t, AF_INET6, &r);
+	ck_assert_int_eq(n, 7);
+	ck_range(&r[0], "::", "::fffe:ffff:ffff", 5);
+	ck_range(&r[1], "::ffff:0.0.0.0", "::ffff:192.0.2.6", 3);
+	ck_range(&r[2], "::ffff:192.0.2.7", "::ffff:192.0.2.7", 4);
+	ck_range(&r[3], "::ffff:192.0.2.8", "::ffff:255.255.255.255", 3);
+	ck_range(&r[4], "::1:0:0:0", "2001:db8::6", 5);
+	ck_range(&r[5], "2001:db8::7", "2001:db8::7", 6);
+	ck_range(&r[6], "2001:db8::8",
+		 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 5);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_slash_one)
+{
+	static const struct spec s[] = {
+	    {"128.0.0.0/1", 1},
+	    {"::/1", 2},
+	};
+	struct zone_table *t = build_spec(s, 2);
+
+	ck_zone(t, "127.255.255.255", ZONE_NONE);
+	ck_zone(t, "128.0.0.0", 1);
+	ck_zone(t, "255.255.255.255", 1);
+	ck_zone(t, "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 2);
+	ck_zone(t, "8000::", ZONE_NONE);
+	/* Mapped addresses go to IPv4, not to ::/1 that contains them. */
+	ck_zone(t, "::ffff:128.0.0.1", 1);
+	ck_zone(t, "::ffff:1.2.3.4", ZONE_NONE);
+	ck_zone(t, "::fffe:1.2.3.4", 2);
+
+	struct zone_range *r;
+	ssize_t n = get_ranges(t, AF_INET6, &r);
+	ck_assert_int_eq(n, 3);
+	ck_range(&r[0], "::", "::fffe:ffff:ffff", 2);
+	ck_range(&r[1], "::ffff:128.0.0.0", "::ffff:255.255.255.255", 1);
+	ck_range(&r[2], "::1:0:0:0", "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		 2);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_adjacent_and_unzoned)
+{
+	static const struct spec s[] = {
+	    {"10.0.0.0/24", 1},
+	    {"10.0.1.0/24", 1}, /* adjacent, same zone: merged */
+	    {"10.0.2.0/23", 2}, /* adjacent, other zone */
+	    {"10.0.8.0/24", 2}, /* after a gap */
+	};
+	struct zone_table *t = build_spec(s, 4);
+
+	ck_zone(t, "10.0.1.255", 1);
+	ck_zone(t, "10.0.2.0", 2);
+	ck_zone(t, "10.0.3.255", 2);
+	ck_zone(t, "10.0.4.0", ZONE_NONE);
+	ck_zone(t, "10.0.8.9", 2);
+	ck_zone(t, "9.255.255.255", ZONE_NONE);
+
+	struct zone_range *r;
+	ssize_t n = get_ranges(t, AF_INET, &r);
+	ck_assert_int_eq(n, 3);
+	ck_range(&r[0], "10.0.0.0", "10.0.1.255", 1);
+	ck_range(&r[1], "10.0.2.0", "10.0.3.255", 2);
+	ck_range(&r[2], "10.0.8.0", "10.0.8.255", 2);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_ipv6_in_default)
+{
+	static const struct spec s[] = {
+	    {"::/0", 0},
+	    {"fd00:1::/48", 1},
+	    {"10.1.0.0/16", 1},
+	};
+	struct zone_table *t = build_spec(s, 3);
+
+	ck_zone(t, "fd00:1::1", 1);
+	ck_zone(t, "fd00:1:0:ffff:ffff:ffff:ffff:ffff", 1);
+	ck_zone(t, "fd00:1:1::", 0);
+	ck_zone(t, "fd00:0:ffff:ffff:ffff:ffff:ffff:ffff", 0);
+	ck_zone(t, "2001:db8::1", 0);
+	/* IPv4-mapped: the IPv4 table answers, ::/0 does not. */
+	ck_zone(t, "::ffff:10.1.2.3", 1);
+	ck_zone(t, "::ffff:10.2.0.1", ZONE_NONE);
+	ck_zone(t, "10.2.0.1", ZONE_NONE);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_odd_lengths)
+{
+	static const struct spec s[] = {
+	    {"10.8.0.0/13", 1},	      /* 10.8.0.0 - 10.15.255.255 */
+	    {"192.168.2.0/23", 2},    /* 192.168.2.0 - .3.255 */
+	    {"2001:db8::/47", 3},     /* up to 2001:db8:1:ffff:... */
+	    {"2001:db8:5::4/127", 4}, /* ::4 and ::5 */
+	};
+	struct zone_table *t = build_spec(s, 4);
+
+	ck_zone(t, "10.7.255.255", ZONE_NONE);
+	ck_zone(t, "10.8.0.0", 1);
+	ck_zone(t, "10.15.255.255", 1);
+	ck_zone(t, "10.16.0.0", ZONE_NONE);
+	ck_zone(t, "192.168.1.255", ZONE_NONE);
+	ck_zone(t, "192.168.2.0", 2);
+	ck_zone(t, "192.168.3.255", 2);
+	ck_zone(t, "192.168.4.0", ZONE_NONE);
+	ck_zone(t, "2001:db8::", 3);
+	ck_zone(t, "2001:db8:1:ffff:ffff:ffff:ffff:ffff", 3);
+	ck_zone(t, "2001:db8:2::", ZONE_NONE);
+	ck_zone(t, "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", ZONE_NONE);
+	ck_zone(t, "2001:db8:5::3", ZONE_NONE);
+	ck_zone(t, "2001:db8:5::4", 4);
+	ck_zone(t, "2001:db8:5::5", 4);
+	ck_zone(t, "2001:db8:5::6", ZONE_NONE);
+
+	struct zone_range *r;
+	ssize_t n = get_ranges(t, AF_INET6, &r);
+	ck_assert_int_eq(n, 4);
+	ck_range(&r[0], "::ffff:10.8.0.0", "::ffff:10.15.255.255", 1);
+	ck_range(&r[1], "::ffff:192.168.2.0", "::ffff:192.168.3.255", 2);
+	ck_range(&r[2], "2001:db8::", "2001:db8:1:ffff:ffff:ffff:ffff:ffff", 3);
+	ck_range(&r[3], "2001:db8:5::4", "2001:db8:5::5", 4);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_empty_table)
+{
+	struct zone_table *t = zone_table_build(NULL, 0);
+	struct zone_range *r;
+
+	ck_assert_ptr_nonnull(t);
+	ck_zone(t, "0.0.0.0", ZONE_NONE);
+	ck_zone(t, "255.255.255.255", ZONE_NONE);
+	ck_zone(t, "::", ZONE_NONE);
+	ck_zone(t, "::ffff:1.2.3.4", ZONE_NONE);
+	ck_assert_int_eq(get_ranges(t, AF_INET, &r), 0);
+	free(r);
+	ck_assert_int_eq(get_ranges(t, AF_INET6, &r), 0);
+	free(r);
+	ck_assert_uint_gt(zone_table_memory(t), 0);
+	zone_table_free(t);
+}
+END_TEST
+
+START_TEST(test_duplicate_later_wins)
+{
+	static const struct spec s[] = {
+	    {"10.0.0.0/8", 1},
+	    {"10.1.0.0/16", 2},
+	    {"10.0.0.0/8", 3},
+	};
+	struct zone_table *t = build_spec(s, 3);
+	struct zone_range *r;
+
+	ck_zone(t, "10.9.9.9", 3);
+	ck_zone(t, "10.1.9.9", 2);
+	ck_assert_int_eq(get_ranges(t, AF_INET, &r), 3);
+	ck_range(&r[0], "10.0.0.0", "10.0.255.255", 3);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+/* Many copies of one prefix inside another: the sweep's stack must hold. */
+START_TEST(test_many_duplicates)
+{
+	struct zone_prefix p[300];
+	const char *why;
+
+	ck_assert_int_eq(prefix_parse("::/0", &p[0].prefix, &why), 0);
+	p[0].zone = 0;
+	for (int i = 1; i < 300; i++) {
+		ck_assert_int_eq(
+		    prefix_parse("2001:db8::/32", &p[i].prefix, &why), 0);
+		p[i].zone = i % 7 + 1;
+	}
+	struct zone_table *t = zone_table_build(p, 300);
+	struct zone_range *r;
+
+	ck_assert_ptr_nonnull(t);
+	ck_zone(t, "2001:db8::1", 299 % 7 + 1);
+	ck_assert_int_eq(get_ranges(t, AF_INET6, &r), 4);
+	ck_range(&r[2], "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+		 299 % 7 + 1);
+	free(r);
+	zone_table_free(t);
+}
+END_TEST
+
+/*
+ * Memory stays small per prefix: a /24 (IPv4) or /48 (IPv6) in a /16 of
+ * its own costs one or four nodes beyond the fixed roots, not kilobytes.
+ */
+START_TEST(test_memory_modest)
+{
+	enum { N = 1000 };
+	struct zone_prefix *p = calloc(2 * N, sizeof(*p));
+	struct zone_table *t0 = zone_table_build(NULL, 0);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(t0);
+	for (int i = 0; i < N; i++) {
+		struct prefix *q = &p[i].prefix;
+
+		q->addr.family = AF_INET;
+		q->addr.b[0] = (uint8_t)(i >> 8);
+		q->addr.b[1] = (uint8_t)i;
+		q->addr.b[2] = 7;
+		q->len = 24;
+		q = &p[N + i].prefix;
+		q->addr.family = AF_INET6;
+		q->addr.b[0] = 0x20;
+		q->addr.b[1] = (uint8_t)i;
+		q->addr.b[2] = (uint8_t)(i >> 8);
+		q->addr.b[5] = 1;
+		q->len = 48;
+		p[i].zone = p[N + i].zone = i % 4;
+	}
+	struct zone_table *t = zone_table_build(p, 2 * N);
+	ck_assert_ptr_nonnull(t);
+	size_t extra = zone_table_memory(t) - zone_table_memory(t0);
+	ck_assert_msg(extra < 2 * N * sizeof(*p) + 5 * N * 64 + 4096,
+		      "%zu bytes for %d prefixes", extra, 2 * N);
+	ck_zone(t, "3.231.7.9", 999 % 4);
+	ck_zone(t, "3.231.8.9", ZONE_NONE);
+	ck_zone(t, "20e7:300:2::", ZONE_NONE);
+	ck_zone(t, "20e7:300:1:1::", 999 % 4);
+	ck_zone(t, "20e7:300:1::", 999 % 4);
+	zone_table_free(t);
+	zone_table_free(t0);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_invalid_input)
+{
+	struct zone_prefix p;
+	const char *why;
+
+	ck_assert_int_eq(prefix_parse("10.0.0.0/8", &p.prefix, &why), 0);
+	p.zone = ZONE_NONE;
+	errno = 0;
+	ck_assert_ptr_null(zone_table_build(&p, 1));
+	ck_assert_int_eq(errno, EINVAL);
+	p.zone = 0;
+	p.prefix.len = 4; /* host bits now set */
+	errno = 0;
+	ck_assert_ptr_null(zone_table_build(&p, 1));
+	ck_assert_int_eq(errno, EINVAL);
+
+	struct zone_table *t = zone_table_build(NULL, 0);
+	struct zone_range *r;
+	struct addr a = {.family = 0};
+
+	ck_assert_int_eq(zone_lookup(t, &a), ZONE_NONE);
+	ck_assert_int_eq(zone_table_ranges(t, 12345, &r), -1);
+	zone_table_free(t);
+}
+END_TEST
+
+/* --- random tables against an oracle --------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	/* splitmix64: fixed seed, same sequence everywhere */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void random_bytes(uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)rng_next();
+}
+
+static void mask_host(struct addr *a, unsigned len)
+{
+	for (unsigned i = len; i < 128; i++)
+		a->b[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+}
+
+/*
+ * Random prefixes with plenty of nesting: a third are fresh, the rest
+ * extend or shorten an earlier one; a few land in the mapped block.
+ */
+static size_t random_prefixes(struct zone_prefix *p, size_t n, int zones)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct prefix *q = &p[i].prefix;
+		uint64_t r = rng_next();
+
+		memset(q, 0, sizeof(*q));
+		if (i == 0 || r % 3 == 0) {
+			q->addr.family = (r >> 8) & 1 ? AF_INET6 : AF_INET;
+			random_bytes(q->addr.b,
+				     q->addr.family == AF_INET ? 4 : 16);
+			if (q->addr.family == AF_INET6 && (r >> 9) % 16 == 0) {
+				memset(q->addr.b, 0, 10);
+				q->addr.b[10] = q->addr.b[11] = 0xff;
+			}
+		} else {
+			*q = p[(r >> 8) % i].prefix;
+			uint8_t fresh[16];
+			random_bytes(fresh, sizeof(fresh));
+			unsigned keep = q->len;
+			for (unsigned k = keep; k < addr_bits(q->addr.family);
+			     k++) {
+				uint8_t bit = 0x80 >> (k % 8);
+				q->addr.b[k / 8] =
+				    (uint8_t)((q->addr.b[k / 8] & ~bit) |
+					      (fresh[k / 8] & bit));
+			}
+		}
+		unsigned bits = addr_bits(q->addr.family);
+		q->len = (uint8_t)(rng_next() % (bits + 1));
+		if (q->addr.family == AF_INET6 && q->addr.b[10] == 0xff &&
+		    q->addr.b[0] == 0 && q->len < 96 && rng_next() % 2)
+			q->len = (uint8_t)(96 + rng_next() % 33);
+		mask_host(&q->addr, q->len);
+		p[i].zone = (int)(rng_next() % (uint64_t)zones);
+	}
+	return n;
+}
+
+/* Linear longest-prefix scan; equal prefixes: the later one wins. */
+static int oracle_lookup(const struct zone_prefix *p, size_t n,
+			 const struct addr *a)
+{
+	struct addr v4;
+	int best = ZONE_NONE, best_len = -1;
+
+	if (addr_unmap_v4(a, &v4))
+		a = &v4;
+	for (size_t i = 0; i < n; i++) {
+		if (prefix_contains(&p[i].prefix, a) &&
+		    p[i].prefix.len >= best_len) {
+			best = p[i].zone;
+			best_len = p[i].prefix.len;
+		}
+	}
+	return best;
+}
+
+/* What the kernel's interval map answers. */
+static int ranges_lookup(const struct zone_range *r, size_t n,
+			 const struct addr *a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr_cmp(&r[mid].hi, a) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && addr_cmp(&r[lo].lo, a) <= 0)
+		return r[lo].zone;
+	return ZONE_NONE;
+}
+
+/* Add @d (+1 or -1) to @a, reporting wrap-around. */
+static bool addr_step(struct addr *a, int d)
+{
+	for (int i = (int)addr_bits(a->family) / 8 - 1; i >= 0; i--) {
+		uint8_t old = a->b[i];
+
+		a->b[i] = (uint8_t)(old + d);
+		if ((d > 0 && old != 0xff) || (d < 0 && old != 0))
+			return true;
+	}
+	return false;
+}
+
+static void ranges_check_shape(const struct zone_range *r, size_t n, int family)
+{
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(r[i].lo.family, family);
+		ck_assert_int_eq(r[i].hi.family, family);
+		ck_assert_int_ne(r[i].zone, ZONE_NONE);
+		ck_assert_int_le(addr_cmp(&r[i].lo, &r[i].hi), 0);
+		if (i == 0)
+			continue;
+		struct addr next = r[i - 1].hi;
+		ck_assert(addr_step(&next, 1));
+		ck_assert_int_le(addr_cmp(&next, &r[i].lo), 0);
+		/* Touching ranges of one zone must have been merged. */
+		ck_assert(!(addr_equal(&next, &r[i].lo) &&
+			    r[i - 1].zone == r[i].zone));
+	}
+}
+
+struct agree {
+	const struct zone_table *t;
+	const struct zone_prefix *p;
+	size_t n;
+	struct zone_range *r[2]; /* AF_INET, AF_INET6 */
+	ssize_t nr[2];
+	unsigned long checked;
+};
+
+static void agree_one(struct agree *ag, const struct addr *a)
+{
+	int want = oracle_lookup(ag->p, ag->n, a);
+	int got = zone_lookup(ag->t, a);
+	int fi = a->family == AF_INET ? 0 : 1;
+	int kern = ranges_lookup(ag->r[fi], (size_t)ag->nr[fi], a);
+	char buf[ADDR_STRLEN];
+
+	ck_assert_msg(got == want && kern == want,
+		      "%s: lookup %d, ranges %d, oracle %d",
+		      addr_format(a, buf, sizeof(buf)), got, kern, want);
+	ag->checked++;
+}
+
+static void agree_around(struct agree *ag, const struct addr *a)
+{
+	struct addr x = *a;
+
+	agree_one(ag, &x);
+	if (addr_step(&x, -1))
+		agree_one(ag, &x);
+	x = *a;
+	if (addr_step(&x, 1))
+		agree_one(ag, &x);
+}
+
+static void random_agreement(size_t nprefixes, int naddrs)
+{
+	struct zone_prefix *p = calloc(nprefixes, sizeof(*p));
+	struct agree ag = {.p = p, .n = nprefixes};
+
+	ck_assert_ptr_nonnull(p);
+	random_prefixes(p, nprefixes, 8);
+	ag.t = zone_table_build(p, nprefixes);
+	ck_assert_ptr_nonnull(ag.t);
+	ag.nr[0] = get_ranges(ag.t, AF_INET, &ag.r[0]);
+	ag.nr[1] = get_ranges(ag.t, AF_INET6, &ag.r[1]);
+	ranges_check_shape(ag.r[0], (size_t)ag.nr[0], AF_INET);
+	ranges_check_shape(ag.r[1], (size_t)ag.nr[1], AF_INET6);
+
+	/* Every range boundary, and the addresses either side of it. */
+	for (int f = 0; f < 2; f++) {
+		for (ssize_t i = 0; i < ag.nr[f]; i++) {
+			agree_around(&ag, &ag.r[f][i].lo);
+			agree_around(&ag, &ag.r[f][i].hi);
+		}
+	}
+	/* Every prefix's first and last address, either side too. */
+	for (size_t i = 0; i < nprefixes; i++) {
+		struct addr a = p[i].prefix.addr;
+
+		agree_around(&ag, &a);
+		for (unsigned k = p[i].prefix.len; k < addr_bits(a.family); k++)
+			a.b[k / 8] |= (uint8_t)(0x80 >> (k % 8));
+		agree_around(&ag, &a);
+	}
+	/* Random addresses: uniform, and inside random prefixes. */
+	for (int i = 0; i < naddrs; i++) {
+		struct addr a = {0};
+		uint64_t r = rng_next();
+
+		if (r % 2) {
+			a = p[(r >> 8) % nprefixes].prefix.addr;
+			uint8_t fresh[16];
+			random_bytes(fresh, sizeof(fresh));
+			unsigned len = p[(r >> 8) % nprefixes].prefix.len;
+			for (unsigned k = len; k < addr_bits(a.family); k++)
+				a.b[k / 8] |= fresh[k / 8] & (0x80 >> (k % 8));
+		} else {
+			a.family = (r >> 1) % 2 ? AF_INET6 : AF_INET;
+			random_bytes(a.b, a.family == AF_INET ? 4 : 16);
+		}
+		agree_one(&ag, &a);
+	}
+	ck_assert_uint_gt(ag.checked, (unsigned long)naddrs);
+	free(ag.r[0]);
+	free(ag.r[1]);
+	zone_table_free((struct zone_table *)ag.t);
+	free(p);
+}
+
+START_TEST(test_random_small)
+{
+	/* Many small tables: dense nesting, every case of the sweep. */
+	rng_state = 0x5eed0001;
+	for (int round = 0; round < 200; round++)
+		random_agreement(1 + rng_next() % 40, 200);
+}
+END_TEST
+
+START_TEST(test_random_large)
+{
+	rng_state = 0x5eed0002;
+	random_agreement(3000, 20000);
+}
+END_TEST
+
+/* Oracle itself: if it were wrong in the same way, agreement would lie. */
+START_TEST(test_oracle_sanity)
+{
+	static const struct spec s[] = {
+	    {"0.0.0.0/0", 0},
+	    {"10.0.0.0/8", 1},
+	};
+	struct zone_prefix p[2];
+	struct addr a;
+	const char *why;
+
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(prefix_parse(s[i].prefix, &p[i].prefix, &why),
+				 0);
+		p[i].zone = s[i].zone;
+	}
+	ck_assert_int_eq(addr_parse("10.9.9.9", &a), 0);
+	ck_assert_int_eq(oracle_lookup(p, 2, &a), 1);
+	ck_assert_int_eq(addr_parse("::ffff:11.0.0.1", &a), 0);
+	ck_assert_int_eq(oracle_lookup(p, 2, &a), 0);
+	ck_assert_int_eq(addr_parse("::1", &a), 0);
+	ck_assert_int_eq(oracle_lookup(p, 2, &a), ZONE_NONE);
+}
+END_TEST
+
+static Suite *zone_suite(void)
+{
+	Suite *s = suite_create("zone");
+	TCase *tc = tcase_create("hand");
+
+	tcase_add_test(tc, test_nested_three_deep);
+	tcase_add_test(tc, test_host_and_full_prefixes);
+	tcase_add_test(tc, test_slash_one);
+	tcase_add_test(tc, test_adjacent_and_unzoned);
+	tcase_add_test(tc, test_ipv6_in_default);
+	tcase_add_test(tc, test_odd_lengths);
+	tcase_add_test(tc, test_empty_table);
+	tcase_add_test(tc, test_duplicate_later_wins);
+	tcase_add_test(tc, test_invalid_input);
+	tcase_add_test(tc, test_many_duplicates);
+	tcase_add_test(tc, test_memory_modest);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("random");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_oracle_sanity);
+	tcase_add_test(tc, test_random_small);
+	tcase_add_test(tc, test_random_large);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(zone_suite)
