@@ -26,7 +26,7 @@ struct conf;
 /* Base chains run just before the usual filter tables (firewalld, docker). */
 #define RS_PRIORITY (-5)
 /* Rate of every log statement, per second, and its burst in packets. */
-#define RS_LOG_RATE 10
+#define RS_LOG_RATE  10
 #define RS_LOG_BURST 20
 
 enum rs_hook {
@@ -74,10 +74,10 @@ struct rs_set {
 enum rs_match_kind {
 	RS_MATCH_IIFNAME,  /* meta iifname "@str" */
 	RS_MATCH_CT_STATE, /* ct state & @value != 0 */
-	RS_MATCH_SADDR,    /* ip/ip6 saddr @set (@family, @set) */
-	RS_MATCH_DADDR,    /* ip/ip6 daddr @set */
+	RS_MATCH_SADDR,	   /* ip/ip6 saddr @set (@family, @set) */
+	RS_MATCH_DADDR,	   /* ip/ip6 daddr @set */
 	RS_MATCH_L4PROTO,  /* meta l4proto @value */
-	RS_MATCH_DPORT,    /* th dport: @lo..@hi, or anonymous @set if >= 0 */
+	RS_MATCH_DPORT,	   /* th dport: @lo..@hi, or anonymous @set if >= 0 */
 };
 
 /**
@@ -99,8 +99,8 @@ struct rs_match {
 
 enum rs_stmt_kind {
 	RS_STMT_COUNTER, /* counter name @name */
-	RS_STMT_LIMIT,   /* limit rate RS_LOG_RATE/second burst RS_LOG_BURST */
-	RS_STMT_LOG,     /* log prefix @name */
+	RS_STMT_LIMIT,	 /* limit rate RS_LOG_RATE/second burst RS_LOG_BURST */
+	RS_STMT_LOG,	 /* log prefix @name */
 };
 
 struct rs_stmt {
@@ -118,7 +118,7 @@ enum rs_verdict {
 };
 
 #define RS_RULE_MATCHES 4
-#define RS_RULE_STMTS 2
+#define RS_RULE_STMTS	2
 
 /**
  * struct rs_rule - matches, then statements, then a verdict.

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -1609,11 +1610,19 @@ struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 	struct loader l = {.name = path, .err = err, .today = today};
 	config_t cfg;
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int ok;
 
 	if (!f) {
 		if (err)
 			fprintf(err, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	/* libconfig's scanner exits the process on a read error (EISDIR) */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (err)
+			fprintf(err, "%s: not a regular file\n", path);
+		fclose(f);
 		return NULL;
 	}
 	config_init(&cfg);

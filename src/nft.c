@@ -39,20 +39,20 @@
 #endif
 
 /* nft's set datatypes (its src/datatype.h), as the listing reads them. */
-#define NFT_TYPE_IPADDR 7
-#define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_IPADDR	      7
+#define NFT_TYPE_IP6ADDR      8
 #define NFT_TYPE_INET_SERVICE 13
 /* nft's set user data: byte orders and its "typeof" description. */
-#define UD_KEYBYTEORDER 0
-#define UD_DATABYTEORDER 1
-#define UD_MERGE_ELEMENTS 2
-#define UD_KEY_TYPEOF 3
-#define UD_DATA_INTERVAL 6
+#define UD_KEYBYTEORDER	     0
+#define UD_DATABYTEORDER     1
+#define UD_MERGE_ELEMENTS    2
+#define UD_KEY_TYPEOF	     3
+#define UD_DATA_INTERVAL     6
 #define BYTEORDER_BIG_ENDIAN 2
 
 /* Receive buffer of dumps, and room of a single request. */
 #define DUMP_BUF (64 * 1024)
-#define REQ_BUF 8192
+#define REQ_BUF	 8192
 
 /* Elements per NEWSETELEM message, well below the 64 KiB nest limit. */
 #define ELEMS_PER_MSG 128
@@ -216,8 +216,10 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (!c || nftnl_chain_nlmsg_parse(nlh, c) < 0)
 		ret = MNL_CB_ERROR;
-	else if (!strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), lv->table) &&
-		 names_add(&lv->chains, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
+	else if (!strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+			 lv->table) &&
+		 names_add(&lv->chains,
+			   nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
 			   nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)))
 		ret = MNL_CB_ERROR;
 	nftnl_chain_free(c);
@@ -308,7 +310,7 @@ static int live_read(struct nft *n, const char *table, struct live *lv)
 	if (!o)
 		return -1;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET,
-					NLM_F_DUMP, ++n->seq);
+				    NLM_F_DUMP, ++n->seq);
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	nftnl_obj_nlmsg_build_payload(nlh, o);
@@ -422,7 +424,7 @@ static int e_match(struct nftnl_rule *r, const struct ruleset *rs,
 		   const struct rs_match *m, int *fam_done)
 {
 	struct nftnl_expr *e;
-	char ifname[16] = { 0 };
+	char ifname[16] = {0};
 	uint32_t zero = 0;
 	uint8_t p8;
 	uint16_t port;
@@ -531,16 +533,16 @@ static struct nftnl_rule *rule_build(const struct ruleset *rs,
 		fail = fail || e_verdict(r, NFT_RETURN, NULL);
 		break;
 	case RS_VERDICT_JUMP:
-		fail = fail || e_verdict(r, NFT_JUMP,
-					 rs->chains[rule->chain].name);
+		fail = fail ||
+		       e_verdict(r, NFT_JUMP, rs->chains[rule->chain].name);
 		break;
 	case RS_VERDICT_DADDR_MAP:
 		fail = fail || e_addr(r, rule->family, false, &fam_done) ||
 		       e_lookup(r, rs, rule->set, true);
 		break;
 	}
-	if (fail || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT,
-					  rule->comment))
+	if (fail ||
+	    !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, rule->comment))
 		goto err;
 	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
 			    nftnl_udata_buf_len(ud));
@@ -572,9 +574,9 @@ static struct nftnl_set *set_build(const struct ruleset *rs, int idx)
 	nftnl_set_set_str(ns, NFTNL_SET_NAME, set_nl_name(s));
 	nftnl_set_set_u32(ns, NFTNL_SET_ID, (uint32_t)idx + 1);
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE,
-			  s->key == RS_KEY_IPV4 ? NFT_TYPE_IPADDR :
-			  s->key == RS_KEY_IPV6 ? NFT_TYPE_IP6ADDR :
-						  NFT_TYPE_INET_SERVICE);
+			  s->key == RS_KEY_IPV4	  ? NFT_TYPE_IPADDR
+			  : s->key == RS_KEY_IPV6 ? NFT_TYPE_IP6ADDR
+						  : NFT_TYPE_INET_SERVICE);
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN,
 			  (uint32_t)ruleset_key_len(s->key));
 	nftnl_udata_put_u32(ud, UD_KEYBYTEORDER, BYTEORDER_BIG_ENDIAN);
@@ -588,12 +590,11 @@ static struct nftnl_set *set_build(const struct ruleset *rs, int idx)
 	if (s->anonymous) {
 		/* What nft records for "th dport { ... }". */
 		static const uint8_t typeof_th_dport[] = {
-			0x00, 0x04, 0x07, 0x00, 0x00, 0x00, 0x01,
-			0x0c, 0x00, 0x04, 0x0b, 0x00, 0x00, 0x00,
-			0x01, 0x04, 0x02, 0x00, 0x00, 0x00
-		};
-		size_t n = s->n_elems * 2 + (s->n_elems && s->elems[0].lo[0] |
-								   s->elems[0].lo[1]);
+		    0x00, 0x04, 0x07, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x00, 0x04,
+		    0x0b, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00};
+		size_t n =
+		    s->n_elems * 2 +
+		    (s->n_elems && s->elems[0].lo[0] | s->elems[0].lo[1]);
 		flags |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
 		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, (uint32_t)n);
 		nftnl_udata_put_u32(ud, UD_MERGE_ELEMENTS, 1);
@@ -683,7 +684,7 @@ static char *batch_room(struct batch *b, const char *kind, const char *name,
 		b->refs = p;
 		b->cap_refs = cap;
 	}
-	b->refs[b->n_refs++] = (struct msgref){ kind, name, extra };
+	b->refs[b->n_refs++] = (struct msgref){kind, name, extra};
 	b->seq++;
 	return b->buf + b->len;
 }
@@ -703,7 +704,7 @@ static int batch_table(struct batch *b, const char *table, uint32_t flags)
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_table_nlmsg_build_hdr(
-		p, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, b->seq);
+	    p, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, b->seq);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	nftnl_table_nlmsg_build_payload(nlh, t);
@@ -723,16 +724,16 @@ static int batch_chain(struct batch *b, const char *table,
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_chain_nlmsg_build_hdr(
-		p, (uint16_t)type, NFPROTO_INET,
-		type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0, b->seq);
+	    p, (uint16_t)type, NFPROTO_INET,
+	    type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0, b->seq);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	if (ch && ch->hook != RS_HOOK_NONE) {
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM,
-				    ch->hook == RS_HOOK_FORWARD ?
-					    NF_INET_FORWARD :
-					    NF_INET_LOCAL_IN);
+				    ch->hook == RS_HOOK_FORWARD
+					? NF_INET_FORWARD
+					: NF_INET_LOCAL_IN);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, RS_PRIORITY);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
@@ -753,8 +754,8 @@ static int batch_counter(struct batch *b, const char *table, const char *name,
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(
-		p, (uint16_t)type, NFPROTO_INET,
-		type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0, b->seq);
+	    p, (uint16_t)type, NFPROTO_INET,
+	    type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0, b->seq);
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
@@ -778,7 +779,7 @@ static int batch_delset(struct batch *b, const char *table, const char *name)
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_set_nlmsg_build_hdr(
-		p, NFT_MSG_DELSET, NFPROTO_INET, 0, b->seq);
+	    p, NFT_MSG_DELSET, NFPROTO_INET, 0, b->seq);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_nlmsg_build_payload(nlh, s);
@@ -797,7 +798,7 @@ static int batch_flush(struct batch *b, const char *table)
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_rule_nlmsg_build_hdr(
-		p, NFT_MSG_DELRULE, NFPROTO_INET, 0, b->seq);
+	    p, NFT_MSG_DELRULE, NFPROTO_INET, 0, b->seq);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -811,15 +812,15 @@ static int batch_set(struct batch *b, const struct ruleset *rs, int idx)
 	const struct rs_set *s = &rs->sets[idx];
 	size_t len = ruleset_key_len(s->key);
 	struct nftnl_set *ns = set_build(rs, idx);
-	char *p = batch_room(b, "set", s->anonymous ? "(anonymous)" : s->name,
-			     NULL);
+	char *p =
+	    batch_room(b, "set", s->anonymous ? "(anonymous)" : s->name, NULL);
 
 	if (!ns || !p) {
 		nftnl_set_free(ns);
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_set_nlmsg_build_hdr(
-		p, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, b->seq);
+	    p, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, b->seq);
 	nftnl_set_nlmsg_build_payload(nlh, ns);
 	batch_done(b, nlh);
 	nftnl_set_free(ns);
@@ -849,16 +850,14 @@ static int batch_set(struct batch *b, const struct ruleset *rs, int idx)
 		for (size_t k = 0; k < ELEMS_PER_MSG && i < s->n_elems;
 		     k++, i++) {
 			const struct rs_elem *e = &s->elems[i];
-			const char *jump = s->is_map ?
-						   rs->chains[e->chain].name :
-						   NULL;
+			const char *jump =
+			    s->is_map ? rs->chains[e->chain].name : NULL;
 			fail |= elem_add(ns, e->lo, len, false, jump);
 			if (key_next(e->hi, len, next))
 				fail |= elem_add(ns, next, len, true, NULL);
 		}
-		nlh = nftnl_set_nlmsg_build_hdr(p, NFT_MSG_NEWSETELEM,
-						NFPROTO_INET, NLM_F_CREATE,
-						b->seq);
+		nlh = nftnl_set_nlmsg_build_hdr(
+		    p, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, b->seq);
 		nftnl_set_elems_nlmsg_build_payload(nlh, ns);
 		nftnl_set_free(ns);
 		if (fail)
@@ -878,9 +877,9 @@ static int batch_rule(struct batch *b, const struct ruleset *rs,
 		nftnl_rule_free(r);
 		return -1;
 	}
-	struct nlmsghdr *nlh = nftnl_rule_nlmsg_build_hdr(
-		p, NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND,
-		b->seq);
+	struct nlmsghdr *nlh =
+	    nftnl_rule_nlmsg_build_hdr(p, NFT_MSG_NEWRULE, NFPROTO_INET,
+				       NLM_F_CREATE | NLM_F_APPEND, b->seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	batch_done(b, nlh);
@@ -930,7 +929,7 @@ static int batch_fill(struct batch *b, const struct ruleset *rs,
 }
 
 static void err_append(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void err_append(char *err, size_t errlen, const char *fmt, ...)
 {
 	size_t used = err ? strnlen(err, errlen) : 0;
@@ -948,13 +947,13 @@ static void err_append(char *err, size_t errlen, const char *fmt, ...)
  * collect the error of every refused message. The kernel handles the batch
  * before sendto() returns, so every error is already queued on the socket.
  */
-static int batch_send(struct nft *n, struct batch *b, char *err,
-		      size_t errlen, int *table_errno)
+static int batch_send(struct nft *n, struct batch *b, char *err, size_t errlen,
+		      int *table_errno)
 {
 	int fd = mnl_socket_get_fd(n->nl);
 	int size = (int)(b->len > (1u << 30) ? 1u << 30 : b->len + 65536);
 	int rsize = 4 * 1024 * 1024;
-	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
 	char rbuf[8192];
 	int first = 0, count = 0;
 
@@ -991,7 +990,7 @@ static int batch_send(struct nft *n, struct batch *b, char *err,
 			uint32_t k = h->nlmsg_seq - b->seq0;
 			int code = -e->error;
 			const struct msgref *m =
-				k < b->n_refs ? &b->refs[k] : NULL;
+			    k < b->n_refs ? &b->refs[k] : NULL;
 			if (m && !strcmp(m->kind, "table"))
 				*table_errno = code;
 			first = first ? first : code;
@@ -1020,8 +1019,8 @@ static int batch_send(struct nft *n, struct batch *b, char *err,
 
 static int batch_control(struct batch *b, uint16_t type)
 {
-	char *p = batch_room(b, "batch", type == NFNL_MSG_BATCH_BEGIN ?
-						 "begin" : "end", NULL);
+	char *p = batch_room(
+	    b, "batch", type == NFNL_MSG_BATCH_BEGIN ? "begin" : "end", NULL);
 
 	if (!p)
 		return -1;
@@ -1037,12 +1036,11 @@ static int batch_control(struct batch *b, uint16_t type)
 	return 0;
 }
 
-static int commit_once(struct nft *n, const struct ruleset *rs,
-		       uint32_t flags, char *err, size_t errlen,
-		       int *table_errno)
+static int commit_once(struct nft *n, const struct ruleset *rs, uint32_t flags,
+		       char *err, size_t errlen, int *table_errno)
 {
 	struct live lv;
-	struct batch b = { 0 };
+	struct batch b = {0};
 	int ret = -1;
 
 	if (live_read(n, rs->table, &lv)) {
@@ -1068,14 +1066,13 @@ static int commit_once(struct nft *n, const struct ruleset *rs,
 	ret = batch_send(n, &b, err, errlen, table_errno);
 	if (!ret)
 		n->flags = flags;
-out:
-	{
-		int e = errno;
-		free(b.buf);
-		free(b.refs);
-		live_free(&lv);
-		errno = e;
-	}
+out : {
+	int e = errno;
+	free(b.buf);
+	free(b.refs);
+	live_free(&lv);
+	errno = e;
+}
 	return ret;
 }
 
@@ -1202,9 +1199,9 @@ static int canon_expr(struct nftnl_expr *e, void *data)
 		const char *set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
 		fprintf(c->f, "[lookup %s dreg %u]",
 			strncmp(set, "__set", 5) ? set : "__set",
-			nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) ?
-				nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) :
-				99);
+			nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG)
+			    ? nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG)
+			    : 99);
 		return 0;
 	}
 	if (!strcmp(name, "log")) {
@@ -1220,7 +1217,7 @@ static int canon_expr(struct nftnl_expr *e, void *data)
 
 static char *canon_rule(struct nftnl_rule *r)
 {
-	struct canon c = { 0 };
+	struct canon c = {0};
 	uint32_t len = 0;
 	const void *ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
 
@@ -1240,9 +1237,9 @@ static int verify_rules(struct nft *n, const struct ruleset *rs, char *why,
 			size_t whylen)
 {
 	char buf[REQ_BUF];
-	struct rule_dump d = { .table = rs->table };
+	struct rule_dump d = {.table = rs->table};
 	struct nlmsghdr *nlh = nftnl_rule_nlmsg_build_hdr(
-		buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, ++n->seq);
+	    buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, ++n->seq);
 	int ret = 1;
 	size_t k = 0;
 
@@ -1258,20 +1255,21 @@ static int verify_rules(struct nft *n, const struct ruleset *rs, char *why,
 			k++;
 			if (j >= ch->n_rules) {
 				snprintf(why, whylen,
-					 "chain %s has an extra rule", ch->name);
+					 "chain %s has an extra rule",
+					 ch->name);
 				ret = 0;
 				break;
 			}
 			struct nftnl_rule *want =
-				rule_build(rs, ch, &ch->rules[j++]);
+			    rule_build(rs, ch, &ch->rules[j++]);
 			char *a = canon_rule(d.v[m]);
 			char *b = want ? canon_rule(want) : NULL;
 			if (!a || !b)
 				ret = -1;
 			else if (strcmp(a, b)) {
 				snprintf(why, whylen,
-					 "chain %s rule %zu differs: %s", ch->name,
-					 j, a);
+					 "chain %s rule %zu differs: %s",
+					 ch->name, j, a);
 				ret = 0;
 			}
 			free(a);

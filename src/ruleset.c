@@ -18,9 +18,9 @@
 #include "zone.h"
 
 /* Conntrack state bits as the kernel's ct expression reports them. */
-#define CT_INVALID 0x01u
+#define CT_INVALID     0x01u
 #define CT_ESTABLISHED 0x02u
-#define CT_RELATED 0x04u
+#define CT_RELATED     0x04u
 
 typedef unsigned __int128 u128;
 
@@ -84,7 +84,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
  * creates is caught when the object is added twice.
  */
 static int name_fmt(char *dst, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static int name_fmt(char *dst, const char *fmt, ...)
 {
 	va_list ap;
@@ -130,8 +130,8 @@ int ruleset_counter_index(const struct ruleset *rs, const char *name)
 static int dup_name(struct build *b, const char *what, const char *name)
 {
 	if (b->err)
-		fprintf(b->err, "%s: ruleset: two %ss named %s\n", b->c->path ?
-			b->c->path : "config", what, name);
+		fprintf(b->err, "%s: ruleset: two %ss named %s\n",
+			b->c->path ? b->c->path : "config", what, name);
 	errno = EINVAL;
 	return -1;
 }
@@ -198,8 +198,8 @@ static int counter_add(struct build *b, const char *name)
 
 	if (ruleset_counter_index(rs, name) >= 0)
 		return dup_name(b, "counter", name);
-	if (grow((void **)&rs->counters, &rs->cap_counters,
-		 rs->n_counters + 1, sizeof(*rs->counters)))
+	if (grow((void **)&rs->counters, &rs->cap_counters, rs->n_counters + 1,
+		 sizeof(*rs->counters)))
 		return -1;
 	snprintf(rs->counters[rs->n_counters++], RS_NAME_MAX, "%s", name);
 	return 0;
@@ -250,7 +250,8 @@ static struct rs_match *match_add(struct rs_rule *r, enum rs_match_kind k)
 
 static void match_addr(struct rs_rule *r, bool src, int family, int set)
 {
-	struct rs_match *m = match_add(r, src ? RS_MATCH_SADDR : RS_MATCH_DADDR);
+	struct rs_match *m =
+	    match_add(r, src ? RS_MATCH_SADDR : RS_MATCH_DADDR);
 
 	m->family = family;
 	m->set = set;
@@ -331,8 +332,9 @@ static int build_zone_sets(struct build *b, int family)
 	if (map < 0)
 		return -1;
 
-	ssize_t n = c->zones_lookup ?
-			    zone_table_ranges(c->zones_lookup, family, &r) : 0;
+	ssize_t n = c->zones_lookup
+			? zone_table_ranges(c->zones_lookup, family, &r)
+			: 0;
 	if (n < 0)
 		return -1;
 	int ret = 0;
@@ -370,8 +372,8 @@ static int u128_cmp_pair(const void *x, const void *y)
  * merged (an interval set refuses overlapping elements). Returns the set
  * index, or -2 when no prefix is of @family, -1 on error.
  */
-static int prefix_set(struct build *b, const char *name,
-		      const struct prefix *p, size_t n, int family)
+static int prefix_set(struct build *b, const char *name, const struct prefix *p,
+		      size_t n, int family)
 {
 	enum rs_key key = family == AF_INET ? RS_KEY_IPV4 : RS_KEY_IPV6;
 	size_t len = ruleset_key_len(key), m = 0;
@@ -476,7 +478,7 @@ static int log_and_drop(struct build *b, int chain, int family, int set,
 	return 0;
 }
 
-static const int families[2] = { AF_INET, AF_INET6 };
+static const int families[2] = {AF_INET, AF_INET6};
 
 static bool channel_live(const struct conf_channel *ch, uint32_t today)
 {
@@ -566,7 +568,7 @@ static int build_to_chain(struct build *b, uint32_t today, int y)
 
 	for (int f = 0; f < 2; f++) {
 		struct rs_rule *r =
-			rule_add(b, to, "intra-zone traffic is allowed");
+		    rule_add(b, to, "intra-zone traffic is allowed");
 		if (!r)
 			return -1;
 		match_addr(r, true, families[f], zone_set(b, y, families[f]));
@@ -590,9 +592,9 @@ static int build_to_chain(struct build *b, uint32_t today, int y)
 				return -1;
 		}
 		for (int f = 0; f < 2; f++) {
-			struct rs_rule *r = rule_add(
-				b, to, "permitted channels %s>%s",
-				zname(b, (int)x), yn);
+			struct rs_rule *r =
+			    rule_add(b, to, "permitted channels %s>%s",
+				     zname(b, (int)x), yn);
 			if (!r)
 				return -1;
 			match_addr(r, true, families[f],
@@ -607,8 +609,8 @@ static int build_to_chain(struct build *b, uint32_t today, int y)
 		const char *xn = zname(b, (int)x);
 		char comment[2 * RS_NAME_MAX];
 		snprintf(prefix, sizeof(prefix), "bunri drop %s>%s: ", xn, yn);
-		snprintf(comment, sizeof(comment),
-			 "cross-zone %s>%s is denied", xn, yn);
+		snprintf(comment, sizeof(comment), "cross-zone %s>%s is denied",
+			 xn, yn);
 		if (name_fmt(name, "drop_%s_%s", xn, yn))
 			return -1;
 		for (int f = 0; f < 2; f++)
@@ -633,7 +635,7 @@ static int build_spoof_chain(struct build *b, int z)
 		return -1;
 	for (int f = 0; f < 2; f++) {
 		struct rs_rule *r = rule_add(
-			b, ch, "anti-spoofing: source of the interface's zone");
+		    b, ch, "anti-spoofing: source of the interface's zone");
 		if (!r)
 			return -1;
 		match_addr(r, true, families[f], zone_set(b, z, families[f]));
@@ -685,9 +687,8 @@ static int build_forward(struct build *b)
 	}
 	for (int f = 0; f < 2; f++) {
 		r = rule_add(b, fwd, "dispatch by destination zone");
-		if (!r ||
-		    name_fmt(name, "dst_%s_g%u", fam_tag(families[f]),
-			     b->rs->gen))
+		if (!r || name_fmt(name, "dst_%s_g%u", fam_tag(families[f]),
+				   b->rs->gen))
 			return -1;
 		r->verdict = RS_VERDICT_DADDR_MAP;
 		r->family = families[f];
@@ -791,8 +792,7 @@ static int build(struct build *b, uint32_t today)
 	char name[RS_NAME_MAX];
 
 	if (name_fmt(b->rs->table, "%s", c->table ? c->table : "bunri") ||
-	    chain_add(b, "forward", RS_HOOK_FORWARD) < 0 ||
-	    build_counters(b))
+	    chain_add(b, "forward", RS_HOOK_FORWARD) < 0 || build_counters(b))
 		return -1;
 	for (size_t z = 0; z < c->n_zones; z++)
 		if (is_policy_zone(c, z) &&
@@ -813,7 +813,7 @@ static int build(struct build *b, uint32_t today)
 int ruleset_build(const struct conf *c, uint32_t today, unsigned gen,
 		  struct ruleset **out, FILE *err)
 {
-	struct build b = { .c = c, .err = err };
+	struct build b = {.c = c, .err = err};
 
 	b.rs = calloc(1, sizeof(*b.rs));
 	if (!b.rs)
@@ -857,8 +857,8 @@ static void print_key(FILE *f, enum rs_key key, const uint8_t *b)
 	if (key == RS_KEY_PORT)
 		fprintf(f, "%u", (unsigned)(b[0] << 8 | b[1]));
 	else
-		fputs(inet_ntop(key == RS_KEY_IPV4 ? AF_INET : AF_INET6, b,
-				buf, sizeof(buf)),
+		fputs(inet_ntop(key == RS_KEY_IPV4 ? AF_INET : AF_INET6, b, buf,
+				sizeof(buf)),
 		      f);
 }
 
@@ -901,9 +901,9 @@ static void print_elems(FILE *f, const struct ruleset *rs,
 
 static const char *key_type(enum rs_key key)
 {
-	return key == RS_KEY_IPV4 ? "ipv4_addr" :
-	       key == RS_KEY_IPV6 ? "ipv6_addr" :
-				    "inet_service";
+	return key == RS_KEY_IPV4   ? "ipv4_addr"
+	       : key == RS_KEY_IPV6 ? "ipv6_addr"
+				    : "inet_service";
 }
 
 static void print_set(FILE *f, const struct ruleset *rs, const struct rs_set *s)
@@ -947,9 +947,9 @@ static void print_match(FILE *f, const struct ruleset *rs,
 		static const struct {
 			uint32_t bit;
 			const char *name;
-		} st[] = { { CT_INVALID, "invalid" },
-			   { CT_ESTABLISHED, "established" },
-			   { CT_RELATED, "related" } };
+		} st[] = {{CT_INVALID, "invalid"},
+			  {CT_ESTABLISHED, "established"},
+			  {CT_RELATED, "related"}};
 		const char *sep = "ct state ";
 		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 			if (m->value & st[i].bit) {

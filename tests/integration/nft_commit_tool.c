@@ -46,15 +46,32 @@ int main(int argc, char **argv)
 
 	while ((o = getopt(argc, argv, "pNBVCOg:d:")) != -1) {
 		switch (o) {
-		case 'p': print = true; break;
-		case 'N': owner = false; break;
-		case 'B': brk = true; break;
-		case 'V': verify = true; break;
-		case 'C': counters = true; break;
-		case 'O': only_verify = verify = true; break;
-		case 'g': gen = strtol(optarg, NULL, 10); break;
-		case 'd': today = (uint32_t)strtoul(optarg, NULL, 10); break;
-		default: return 2;
+		case 'p':
+			print = true;
+			break;
+		case 'N':
+			owner = false;
+			break;
+		case 'B':
+			brk = true;
+			break;
+		case 'V':
+			verify = true;
+			break;
+		case 'C':
+			counters = true;
+			break;
+		case 'O':
+			only_verify = verify = true;
+			break;
+		case 'g':
+			gen = strtol(optarg, NULL, 10);
+			break;
+		case 'd':
+			today = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind >= argc) {
@@ -78,8 +95,8 @@ int main(int argc, char **argv)
 		nft_set_owner(n, owner);
 		if (only_verify && gen <= 0)
 			gen = 1;
-		if (gen <= 0 && nft_generation_next(n, c->table ? c->table :
-						    "bunri", &g)) {
+		if (gen <= 0 &&
+		    nft_generation_next(n, c->table ? c->table : "bunri", &g)) {
 			perror("nft_generation_next");
 			return 1;
 		}
@@ -114,15 +131,19 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "commit refused: %s", err);
 	} else if (!only_verify) {
-		fprintf(stderr, "committed generation %u: build %.3f s, "
-				"commit %.3f s, table flags 0x%x\n",
+		fprintf(stderr,
+			"committed generation %u: build %.3f s, "
+			"commit %.3f s, table flags 0x%x\n",
 			g, t1 - t0, t2 - t1, nft_table_flags(n));
 	}
 	if (!ret && verify) {
 		char why[512] = "";
 		int v = nft_verify(n, rs, why, sizeof(why));
-		printf("verify: %s%s%s\n", v == 1 ? "match" : v == 0 ?
-			"differs" : "error", v == 0 ? ": " : "", v == 0 ? why : "");
+		printf("verify: %s%s%s\n",
+		       v == 1	? "match"
+		       : v == 0 ? "differs"
+				: "error",
+		       v == 0 ? ": " : "", v == 0 ? why : "");
 		if (v != 1)
 			ret = -1;
 	}
@@ -135,8 +156,7 @@ int main(int argc, char **argv)
 		}
 		for (ssize_t i = 0; i < k; i++)
 			printf("counter %s packets %llu bytes %llu\n",
-			       ctr[i].name,
-			       (unsigned long long)ctr[i].packets,
+			       ctr[i].name, (unsigned long long)ctr[i].packets,
 			       (unsigned long long)ctr[i].bytes);
 		if (k >= 0)
 			free(ctr);

@@ -1059,6 +1059,15 @@ START_TEST(design_md_loads_from_disk)
 	snprintf(want, sizeof(want), "%s: No such file or directory\n", path);
 	ck_assert_str_eq(buf, want);
 	free(buf);
+
+	/* a directory: libconfig's scanner would exit the process on it */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	c = conf_load("/", TODAY, f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(buf, "/: not a regular file\n");
+	free(buf);
 }
 END_TEST
 

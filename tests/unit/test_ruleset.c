@@ -11,7 +11,7 @@
 #include "unit.h"
 
 #define DESIGN TEST_SRCDIR "/tests/fixtures/ruleset-design.conf"
-#define ALPHA TEST_SRCDIR "/conf/bunri.conf"
+#define ALPHA  TEST_SRCDIR "/conf/bunri.conf"
 
 static struct conf *conf;
 static struct ruleset *rs;
@@ -87,8 +87,8 @@ START_TEST(test_expired_channel_left_out)
 	teardown();
 	/* The last valid day still permits it: no address lists, one rule. */
 	build_at(DESIGN, 20251231);
-	ck_assert_int_eq(count_rules("pair_lgwan_internet", "channel old-proxy"),
-			 1);
+	ck_assert_int_eq(
+	    count_rules("pair_lgwan_internet", "channel old-proxy"), 1);
 }
 END_TEST
 
@@ -97,7 +97,8 @@ START_TEST(test_same_as_folded)
 	build_at(DESIGN, 20260101);
 	ck_assert_ptr_null(chain("to_govcloud"));
 	ck_assert_ptr_null(set("z_govcloud_v4_g7"));
-	ck_assert_int_lt(ruleset_counter_index(rs, "pass_internet_govcloud"), 0);
+	ck_assert_int_lt(ruleset_counter_index(rs, "pass_internet_govcloud"),
+			 0);
 	const struct rs_set *s = set("z_mynumber_v4_g7");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->n_elems, 2);
@@ -133,16 +134,16 @@ END_TEST
 START_TEST(test_channels_in_pair_chains)
 {
 	build_at(DESIGN, 20260101);
-	ck_assert_int_eq(count_rules("pair_internet_lgwan",
-				     "channel mail-textify"), 1);
+	ck_assert_int_eq(
+	    count_rules("pair_internet_lgwan", "channel mail-textify"), 1);
 	ck_assert_int_eq(count_rules("pair_lgwan_internet", "channel vdi"), 1);
 	ck_assert_int_eq(count_rules("pair_lgwan_internet", "channel ntp"), 1);
 	ck_assert_int_eq(rules_anywhere("channel vdi"), 1);
 	ck_assert_ptr_null(chain("pair_lgwan_mynumber"));
 	ck_assert_ptr_null(chain("pair_mynumber_internet"));
 	/* to_internet jumps to the lgwan pair chain for both families. */
-	ck_assert_int_eq(count_rules("to_internet",
-				     "permitted channels lgwan>internet"), 2);
+	ck_assert_int_eq(
+	    count_rules("to_internet", "permitted channels lgwan>internet"), 2);
 	const struct rs_chain *to = chain("to_internet");
 	const struct rs_rule *last = &to->rules[to->n_rules - 1];
 	ck_assert_int_eq(last->verdict, RS_VERDICT_DROP);
@@ -181,9 +182,9 @@ START_TEST(test_sets_hold_flattened_ranges)
 {
 	build_at(DESIGN, 20260101);
 	const struct rs_set *s = set("z_internet_v4_g7");
-	static const char *const want[] = { "0.0.0.0-10.0.255.255",
-					    "10.3.0.0-10.99.255.255",
-					    "10.101.0.0-255.255.255.255" };
+	static const char *const want[] = {"0.0.0.0-10.0.255.255",
+					   "10.3.0.0-10.99.255.255",
+					   "10.101.0.0-255.255.255.255"};
 	char buf[64];
 
 	ck_assert_ptr_nonnull(s);
@@ -206,7 +207,8 @@ END_TEST
 START_TEST(test_counters_every_pair)
 {
 	build_at(DESIGN, 20260101);
-	/* 3 policy zones: 6 ordered pairs x pass/drop, 3 spoof, unzoned, host. */
+	/* 3 policy zones: 6 ordered pairs x pass/drop, 3 spoof, unzoned, host.
+	 */
 	ck_assert_uint_eq(rs->n_counters, 12 + 3 + 1 + 1);
 	ck_assert_int_ge(ruleset_counter_index(rs, "drop_lgwan_mynumber"), 0);
 	ck_assert_int_ge(ruleset_counter_index(rs, "spoof_internet"), 0);
@@ -229,12 +231,14 @@ START_TEST(test_print)
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(text, "table inet bunri {\n"));
 	ck_assert_ptr_nonnull(strstr(
-		text, "th dport { 443, 3389-3390 } counter name "
-		      "\"pass_lgwan_internet\" accept comment \"channel vdi\""));
-	ck_assert_ptr_nonnull(strstr(text, "iifname \"eth1\" jump spoof_mynumber"));
+	    text, "th dport { 443, 3389-3390 } counter name "
+		  "\"pass_lgwan_internet\" accept comment \"channel vdi\""));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "iifname \"eth1\" jump spoof_mynumber"));
 	ck_assert_ptr_nonnull(strstr(text, "ip daddr vmap @dst_v4_g7"));
 	ck_assert_ptr_nonnull(strstr(text, "10.1.0.0/16 : jump to_mynumber"));
-	ck_assert_ptr_nonnull(strstr(text, "log prefix \"bunri drop lgwan>mynumber: \""));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "log prefix \"bunri drop lgwan>mynumber: \""));
 	/* Sets come before the chains that use them. */
 	ck_assert_ptr_nonnull(strstr(text, "set z_lgwan_v4_g7"));
 	ck_assert(strstr(text, "set z_lgwan_v4_g7") <

@@ -3,7 +3,7 @@
 # `bunrid -n` prints for conf/<name>.conf (and tests/fixtures/ruleset-<name>.conf)
 # on 2026-01-01, generation 1. Each must match, and `nft -c -f` must accept
 # it inside a throwaway network namespace (root; skipped otherwise).
-#   tests/golden/check.sh [BUILD]        UPDATE=1 rewrites the golden files
+#   tests/golden/test_ruleset.sh [BUILD]        UPDATE=1 rewrites the golden files
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,7 +24,7 @@ gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $SAN \
 
 havens=0
 [ "$(id -u)" -eq 0 ] && ip netns add "$NS" 2>/dev/null && havens=1
-fail=0
+fail=0 passed=0
 for conf in conf/*.conf tests/fixtures/ruleset-*.conf; do
 	[ -e "$conf" ] || continue
 	name=$(basename "$conf" .conf)
@@ -38,18 +38,21 @@ for conf in conf/*.conf tests/fixtures/ruleset-*.conf; do
 	elif ! diff -u "$gold" "$TMP/out.nft" >"$TMP/diff"; then
 		echo "FAIL - $name: differs from $gold"
 		head -30 "$TMP/diff"
-		fail=1
+		fail=$((fail + 1))
 	else
 		echo "ok - $name: matches $gold"
+		passed=$((passed + 1))
 	fi
 	if [ $havens = 1 ]; then
 		if ip netns exec "$NS" nft -c -f "$TMP/out.nft"; then
 			echo "ok - $name: nft -c -f accepts it"
+			passed=$((passed + 1))
 		else
 			echo "FAIL - $name: nft -c -f refuses it"
-			fail=1
+			fail=$((fail + 1))
 		fi
 	fi
 done
 [ $havens = 1 ] || echo "# nft -c skipped (needs root)"
-exit $fail
+echo "$passed passed, $fail failed"
+[ "$fail" -eq 0 ]
