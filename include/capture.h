@@ -53,6 +53,12 @@ struct capture *capture_new(const struct conf *c, struct ev *ev,
 			    bool monitor, detect_alert_fn fn, void *arg);
 void capture_free(struct capture *cap);
 
+/*
+ * Whether capture_tick() may reopen a failed interface (default yes). A
+ * process without CAP_NET_RAW cannot: its parent restarts it instead.
+ */
+void capture_set_reopen(struct capture *cap, bool on);
+
 /* Once a second: retry missing interfaces, turn drops into alerts. */
 void capture_tick(struct capture *cap, const struct timespec *now);
 

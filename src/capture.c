@@ -31,6 +31,7 @@ struct capture {
 	const struct conf *conf;
 	struct ev *ev;
 	bool monitor;
+	bool reopen;
 	detect_alert_fn fn;
 	void *arg;
 	struct detect *detect;
@@ -184,6 +185,7 @@ struct capture *capture_new(const struct conf *c, struct ev *ev,
 	cap->conf = c;
 	cap->ev = ev;
 	cap->monitor = monitor;
+	cap->reopen = true;
 	cap->fn = fn;
 	cap->arg = arg;
 	cap->ifs = calloc(max ? max : 1, sizeof(*cap->ifs));
@@ -256,11 +258,16 @@ void capture_tick(struct capture *cap, const struct timespec *now)
 {
 	for (size_t i = 0; i < cap->n_ifs; i++) {
 		struct capture_if *ci = &cap->ifs[i];
-		if (!ci->p && now->tv_sec >= ci->retry_at)
+		if (!ci->p && cap->reopen && now->tv_sec >= ci->retry_at)
 			capture_if_open(ci, now->tv_sec);
 		if (ci->p)
 			capture_if_check_drops(ci, now);
 	}
+}
+
+void capture_set_reopen(struct capture *cap, bool on)
+{
+	cap->reopen = on;
 }
 
 size_t capture_n_ifs(const struct capture *cap)

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "nft.h"
 #include "nftmon.h"
+#include "privsep.h"
 #include "ruleset.h"
 #include "sha256.h"
 #include "view.h"
@@ -55,7 +56,7 @@ struct bunrid {
 	int sigfd;
 	int timerfd;
 	struct alertlog *alog;
-	struct capture *cap;
+	struct sep *sep;
 	struct ctl *ctl;
 	struct nft *nft;
 	struct nftmon *mon;
@@ -407,17 +408,6 @@ static int reload(struct bunrid *b, FILE *out)
 		conf_free(nc);
 		return -1;
 	}
-	struct capture *ncap = capture_new(nc, b->ev, b->o.monitor ||
-					   nc->mode == CONF_MODE_MONITOR,
-					   on_detect_alert, b);
-	if (!ncap) {
-		log_warnx("reload: capture: out of memory");
-		/* The ruleset is already the new one; keep capturing with the
-		 * old configuration rather than not at all. */
-	} else {
-		capture_free(b->cap);
-		b->cap = ncap;
-	}
 	if (alertlog_configure(b->alog, nc->facility, nc->json_file,
 			       nc->max_alerts_per_second) < 0)
 		log_warnx("reload: log.json_file %s cannot be opened",
@@ -426,6 +416,9 @@ static int reload(struct bunrid *b, FILE *out)
 	if (b->mon)
 		nftmon_close(b->mon);
 	b->mon = NULL;
+	/* Detection restarts with the new configuration: the capture
+	 * process is replaced (its flow table starts afresh). */
+	sep_reconfigure(b->sep, nc, b->o.monitor || nc->mode == CONF_MODE_MONITOR);
 	conf_free(b->conf);
 	b->conf = nc;
 	if (b->enforcing) {
@@ -473,7 +466,7 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 	time_t up = time(NULL) - b->started;
 
 	alertlog_stats_get(b->alog, &as);
-	detect_stats_get(capture_detect(b->cap), &ds);
+	sep_detect_stats(b->sep, &ds);
 	if (json) {
 		fputc('{', out);
 		json_kv_str(out, 0, "mode", b->enforcing ? "enforce" : "monitor");
@@ -492,12 +485,14 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 		json_kv_u64(out, 1, "alerts_suppressed", as.suppressed);
 		json_kv_u64(out, 1, "flows_evicted", ds.flows_evicted);
 		json_kv_u64(out, 1, "memory_detect",
-			    detect_memory(capture_detect(b->cap)));
+			    sep_detect_memory(b->sep));
+		json_kv_u64(out, 1, "capture_pid", (uint64_t)sep_pid(b->sep));
+		json_kv_u64(out, 1, "capture_restarts", sep_restarts(b->sep));
 		json_kv_u64(out, 1, "rss_kib", (uint64_t)rss_kib());
 		fputs(",\"interfaces\":[", out);
-		for (size_t i = 0; i < capture_n_ifs(b->cap); i++) {
+		for (size_t i = 0; i < sep_n_ifs(b->sep); i++) {
 			struct capture_if_stats st;
-			capture_if_stats_get(b->cap, i, &st);
+			sep_if_stats(b->sep, i, &st);
 			fprintf(out, "%s{", i ? "," : "");
 			json_kv_str(out, 0, "name", st.name);
 			json_kv_str(out, 1, "zone",
@@ -532,13 +527,15 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 	fprintf(out,
 		"detection:   %" PRIu64 " packets, %zu bytes of state, %" PRIu64
 		" flow keys evicted; rss %ld KiB\n",
-		ds.packets, detect_memory(capture_detect(b->cap)),
+		ds.packets, (size_t)sep_detect_memory(b->sep),
 		ds.flows_evicted, rss_kib());
 	fprintf(out, "%-10s %-10s %-5s %12s %10s %s\n", "INTERFACE", "ZONE",
 		"UP", "PACKETS", "DROPS", "ERROR");
-	for (size_t i = 0; i < capture_n_ifs(b->cap); i++) {
+	fprintf(out, "capture:     process %d, started %u times\n",
+		(int)sep_pid(b->sep), sep_restarts(b->sep));
+	for (size_t i = 0; i < sep_n_ifs(b->sep); i++) {
 		struct capture_if_stats st;
-		capture_if_stats_get(b->cap, i, &st);
+		sep_if_stats(b->sep, i, &st);
 		fprintf(out, "%-10s %-10s %-5s %12" PRIu64 " %10" PRIu64 " %s\n",
 			st.name,
 			st.zone == ZONE_NONE ? "(mirror)" : c->zones[st.zone].name,
@@ -551,7 +548,7 @@ static struct view_cell *matrix_cells(struct bunrid *b)
 {
 	const struct conf *c = b->conf;
 	size_t n = c->n_zones;
-	const struct detect_pair *p = detect_pairs(capture_detect(b->cap));
+	const struct detect_pair *p = sep_pairs(b->sep);
 	struct view_cell *cells = calloc(n > 0 ? n * n : 1, sizeof(*cells));
 
 	if (!cells)
@@ -797,7 +794,7 @@ static void on_timer(int fd, uint32_t events, void *arg)
 	now_realtime(&now);
 	b->today = day_of(now.tv_sec);
 	alertlog_tick(b->alog, &now);
-	capture_tick(b->cap, &now);
+	sep_tick(b->sep, now.tv_sec);
 	ctl_tick(b->ctl, now.tv_sec);
 	expiry_check(b);
 	if (now.tv_sec >= b->next_verify) {
@@ -885,13 +882,18 @@ int daemon_run(const struct daemon_options *o)
 		fatal("signals and timer");
 	if (b->enforcing)
 		enforce_start(b);
-	b->cap = capture_new(b->conf, b->ev, !b->enforcing, on_detect_alert, b);
-	if (!b->cap)
-		fatal("capture");
 	b->ctl = ctl_open(b->ev, b->conf->control_socket,
 			  user_gid(b->conf->user), on_ctl, b);
 	if (!b->ctl)
 		fatalx("control socket %s", b->conf->control_socket);
+	/* Everything that needs root is open: keep only what the ruleset and
+	 * the capture process need. */
+	if (privsep_drop_parent(b->conf->user) < 0)
+		fatalx("cannot drop privileges to daemon.user %s",
+		       b->conf->user);
+	b->sep = sep_start(b->conf, b->ev, !b->enforcing, on_detect_alert, b);
+	if (!b->sep)
+		fatal("capture process");
 	expiry_reset(b);
 	log_info("started in %s mode with %s (%zu zones, %zu channels)",
 		 b->enforcing ? "enforce" : "monitor", b->conf->path,
@@ -903,7 +905,7 @@ int daemon_run(const struct daemon_options *o)
 	int rc = ev_run(b->ev) < 0 ? 1 : 0;
 
 	ctl_close(b->ctl);
-	capture_free(b->cap);
+	sep_stop(b->sep);
 	if (b->mon)
 		nftmon_close(b->mon);
 	/* Fail closed: the committed ruleset stays after we exit. */

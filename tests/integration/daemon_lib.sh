@@ -19,6 +19,7 @@
 # The daemon's pid is in $BUNRID_PID, its control socket in $BUNRID_SOCK.
 
 BUNRID_PID=
+BUNRID_WRAPPER=
 BUNRID_SOCK=
 BUNRID_BUILD=
 SYSLOG_DIR=
@@ -49,11 +50,13 @@ CONF
 
 # Run a command in the gateway namespace with a private /dev whose "log"
 # is the lab's rsyslog socket. The real /dev nodes a daemon needs are
-# bind-mounted into the private one.
+# bind-mounted into the private one. It replaces the calling shell (every
+# step execs), so run it in the background or a subshell: then $! is the
+# command's own pid.
 gw_exec_syslog() {
 	local dir=$1
 	shift
-	ip netns exec "$(lab_ns gw)" unshare --mount --propagation private \
+	exec ip netns exec "$(lab_ns gw)" unshare --mount --propagation private \
 		/bin/sh -c '
 		set -e
 		d=$1; shift
@@ -67,6 +70,7 @@ gw_exec_syslog() {
 		mkdir -p /dev/shm /dev/pts
 		ln -s "$d/log.sock" /dev/log
 		umount -l "$d/olddev"
+		if [ -n "${BUNRI_PIDFILE:-}" ]; then echo $$ >"$BUNRI_PIDFILE"; fi
 		exec "$@"' sh "$dir" "$@"
 }
 
@@ -77,10 +81,19 @@ bunrid_start() {
 	BUNRID_SOCK=$(sed -n 's/^[[:space:]]*control_socket[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$conf" | head -n 1)
 	[ -n "$BUNRID_SOCK" ] || BUNRID_SOCK=/run/bunri/bunrid.sock
 	mkdir -p "$(dirname "$BUNRID_SOCK")"
-	gw_exec_syslog "$dir" "$build/bunrid" -f -c "$conf" "$@" \
-		>>"$dir/bunrid.out" 2>&1 &
-	BUNRID_PID=$!
+	rm -f "$dir/bunrid.pid"
+	# $! is the background subshell running the function, not bunrid:
+	# the shell that execs bunrid writes its own pid.
+	BUNRI_PIDFILE="$dir/bunrid.pid" gw_exec_syslog "$dir" \
+		"$build/bunrid" -f -c "$conf" "$@" >>"$dir/bunrid.out" 2>&1 &
+	BUNRID_WRAPPER=$!
 	cleanup_add "bunrid_stop"
+	if ! wait_for "[ -s '$dir/bunrid.pid' ]" 10; then
+		echo "bunrid did not start:" >&2
+		cat "$dir/bunrid.out" >&2
+		return 1
+	fi
+	BUNRID_PID=$(cat "$dir/bunrid.pid")
 	if ! wait_for "[ -S '$BUNRID_SOCK' ] && '$build/bunrictl' -s '$BUNRID_SOCK' status" 15; then
 		echo "bunrid did not start:" >&2
 		cat "$dir/bunrid.out" >&2
@@ -88,18 +101,20 @@ bunrid_start() {
 	fi
 }
 
-# The pid of bunrid itself (the shell wrapper execs it, so they are one).
+# SIGTERM to bunrid itself (not the subshell that started it), then wait.
 bunrid_stop() {
-	[ -n "$BUNRID_PID" ] || return 0
-	kill "$BUNRID_PID" 2>/dev/null
-	local i
-	for i in $(seq 50); do
-		kill -0 "$BUNRID_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$BUNRID_PID" 2>/dev/null
-	wait "$BUNRID_PID" 2>/dev/null
+	if [ -n "$BUNRID_PID" ]; then
+		kill "$BUNRID_PID" 2>/dev/null
+		local i
+		for i in $(seq 50); do
+			kill -0 "$BUNRID_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$BUNRID_PID" 2>/dev/null
+	fi
+	[ -n "$BUNRID_WRAPPER" ] && wait "$BUNRID_WRAPPER" 2>/dev/null
 	BUNRID_PID=
+	BUNRID_WRAPPER=
 }
 
 ctl() {
@@ -111,12 +126,18 @@ syslog_wait() {
 }
 
 # A copy of conf/bunri.conf for the lab: control socket and JSON file in
-# DIR, the daemon user root (the lab has no "bunri" account unless the
-# test makes one), with sed expressions applied from the arguments.
+# DIR, the daemon user "nobody" (a fresh machine has no "bunri" account
+# unless bunri is installed), with sed expressions applied from the
+# arguments. DIR is opened up so that the unprivileged daemon can read its
+# configuration again on reload and reopen the JSON file.
 lab_conf() {
 	local dir=$1
 	shift
+	chmod 755 "$dir"
+	touch "$dir/alerts.jsonl"
+	chown nobody "$dir/alerts.jsonl"
 	sed -e "s|/run/bunri/bunrid.sock|$dir/bunrid.sock|" \
+		-e 's|user = "bunri";|user = "nobody";|' \
 		-e "s|# json_file = \"/var/log/bunri/alerts.jsonl\";.*|json_file = \"$dir/alerts.jsonl\";|" \
 		"$@" "$LIB_ROOT/conf/bunri.conf" >"$dir/bunri.conf"
 	echo "$dir/bunri.conf"

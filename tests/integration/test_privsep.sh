@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Privilege separation on a running daemon: the parent runs as daemon.user
+# with only CAP_NET_ADMIN and CAP_NET_RAW; the capture process, which alone
+# decodes packets, runs as daemon.user with no capability at all and
+# no_new_privs; a capture process that dies is logged and restarted while
+# the parent (and the ruleset) stay.
+set -u
+BUILD=${1:-build}
+export BUNRI_LAB=bt-priv
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon_lib.sh"
+lib_init
+require_root
+
+T=$(lib_tmpdir)
+lab up >/dev/null || { fail "lab up"; finish; }
+cleanup_add "lab down"
+syslog_start "$T" || { fail "rsyslog"; finish; }
+conf=$(lab_conf "$T")
+bunrid_start "$BUILD" "$conf" "$T" || { fail "bunrid start"; finish; }
+
+field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+nobody=$(id -u nobody)
+
+parent=$BUNRID_PID
+uid=$(field "$parent" Uid | awk '{print $1, $2, $3, $4}')
+[ "$uid" = "$nobody $nobody $nobody $nobody" ] && ok "parent runs as daemon.user (uid $nobody)" ||
+	fail "parent uid" "$uid"
+eff=$(field "$parent" CapEff)
+# CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13.
+[ "$eff" = "0000000000003000" ] && ok "parent keeps only CAP_NET_ADMIN and CAP_NET_RAW" ||
+	fail "parent CapEff" "$eff"
+bnd=$(field "$parent" CapBnd)
+[ "$bnd" = "0000000000000000" ] && ok "parent's bounding set is empty (nothing regained by exec)" ||
+	fail "parent CapBnd" "$bnd"
+groups=$(field "$parent" Groups)
+[ -z "$groups" ] && ok "parent has no supplementary groups" || fail "parent groups" "$groups"
+
+child=$(ctl --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["capture_pid"])')
+if [ -n "$child" ] && [ "$child" != 0 ] && [ -d "/proc/$child" ]; then
+	ok "capture process $child runs"
+else
+	fail "capture process" "pid '$child'"
+	finish
+fi
+[ "$(cat "/proc/$child/comm")" = "bunrid-capture" ] && ok "capture process is named bunrid-capture" ||
+	fail "child comm" "$(cat "/proc/$child/comm")"
+[ "$(awk '/^PPid:/ {print $2}' "/proc/$child/status")" = "$parent" ] &&
+	ok "capture process is the daemon's child" || fail "child ppid"
+uid=$(field "$child" Uid | awk '{print $1, $2, $3, $4}')
+[ "$uid" = "$nobody $nobody $nobody $nobody" ] && ok "capture process runs as daemon.user" ||
+	fail "child uid" "$uid"
+for k in CapEff CapPrm CapInh CapAmb; do
+	v=$(field "$child" $k)
+	[ "$v" = "0000000000000000" ] && ok "capture process $k is empty" || fail "child $k" "$v"
+done
+[ "$(field "$child" NoNewPrivs)" = 1 ] && ok "capture process has no_new_privs" ||
+	fail "child NoNewPrivs"
+
+# It still does its job: a forbidden flow is seen and alerted.
+tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 445
+syslog_wait 'alert=cross-zone .*src=10.2.0.7 .*dst=10.1.0.9 dport=445' 5 &&
+	ok "the unprivileged capture process raises alerts" || fail "alert from the capture process"
+
+# A capture process that dies is logged and restarted; the parent stays.
+kill -9 "$child"
+syslog_wait "capture process $child ended" 5 && ok "the parent logs the capture process's end" ||
+	fail "no log of the child's end"
+wait_for "[ \"\$(ctl --json status | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"capture_pid\"])')\" != '$child' ] && [ \"\$(ctl --json status | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"capture_pid\"])')\" != 0 ]" 8 &&
+	ok "a new capture process is started" || fail "no restart"
+kill -0 "$parent" && ok "the parent survives" || fail "parent died"
+tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 446
+syslog_wait 'alert=cross-zone .*dport=446' 5 && ok "detection works after the restart" ||
+	fail "no alert after restart"
+ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+	ok "the ruleset stayed" || fail "ruleset gone"
+
+finish
