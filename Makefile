@@ -17,6 +17,14 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+INSTALL ?= install
+MAN5 = man/bunri.conf.5
+MAN8 = man/bunrid.8 man/bunrictl.8
+UNITS = systemd/bunrid.service systemd/bunri-failsafe.service
+EXAMPLES = $(wildcard conf/*.conf) conf/bunri-failsafe.nft
+# Installed paths in the units and the fail-safe follow SBINDIR/SYSCONFDIR.
+UNIT_SED = -e 's|/usr/sbin/bunrid|$(SBINDIR)/bunrid|g' \
+	-e 's|/etc/bunri/|$(SYSCONFDIR)/bunri/|g'
 
 CC ?= cc
 BUILD ?= build
@@ -103,6 +111,53 @@ bench:
 	@tools/deps.sh check
 	@$(MAKE) --no-print-directory programs benches
 	@tools/bench/run.sh $(BUILD)
+
+# make install: the programs of $(BUILD) (build them first with make), the
+# man pages, the systemd units, sysusers.d and tmpfiles.d files, the sample
+# configurations as examples, and /etc/bunri/bunri.conf and
+# bunri-failsafe.nft only where they do not exist yet: an administrator's
+# configuration is never overwritten. make uninstall removes all of it but
+# /etc/bunri, which stays with its configuration.
+install:
+	@for p in $(PROGS); do test -x $(BUILD)/$$p || \
+		{ echo "$(BUILD)/$$p is missing: run make first" >&2; exit 1; }; done
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0755 $(PROGS:%=$(BUILD)/%) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@for u in $(UNITS); do \
+		echo "sed ... $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}"; \
+		sed $(UNIT_SED) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp \
+			$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	$(INSTALL) -m 0644 systemd/bunri.sysusers $(DESTDIR)$(SYSUSERSDIR)/bunri.conf
+	$(INSTALL) -m 0644 systemd/bunri.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bunri.conf
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/bunri
+	@for f in conf/bunri.conf conf/bunri-failsafe.nft; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/bunri/$${f##*/}; \
+		if [ -e $$t ]; then echo "$$t exists: kept"; \
+		else echo "$(INSTALL) -m 0640 $$f $$t"; \
+			$(INSTALL) -m 0640 $$f $$t || exit 1; fi; \
+	done
+
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(SBINDIR)/%)
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	rm -f $(UNITS:systemd/%=$(DESTDIR)$(UNITDIR)/%)
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/bunri.conf $(DESTDIR)$(TMPFILESDIR)/bunri.conf
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(EXAMPLES:conf/%=$(DESTDIR)$(DOCDIR)/examples/%)
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@echo "$(DESTDIR)$(SYSCONFDIR)/bunri is kept (your configuration)."
+	@echo "The ruleset stays loaded: nft delete table inet bunri removes it."
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h

@@ -196,6 +196,10 @@ def fragments(pkt, size: int = 64) -> list:
             ip6 = s.IPv6(bytes(ip6))
             inner = ip6.payload
             ip6.remove_payload()
+            # The rebuilt header still names the old next header and
+            # length: the fragment header comes next now.
+            ip6.nh = 44
+            ip6.plen = None
             ip6 = ip6 / s.IPv6ExtHdrFragment() / inner
         # fragment6's size is the whole fragment, 40 + 8 + data.
         frags = s.fragment6(ip6, size + 48)
