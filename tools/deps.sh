@@ -8,7 +8,7 @@ build="gcc make pkg-config libconfig-dev libpcap-dev libnftnl-dev libmnl-dev
 libcap-ng-dev libsystemd-dev check"
 check="$build clang libclang-rt-14-dev nftables iproute2 rsyslog tcpreplay
 tcpdump python3 python3-scapy mandoc valgrind iperf3 procps psmisc
-libpcap0.8 systemd"
+libpcap0.8 systemd bc time"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -14,6 +14,8 @@
 #   icmp_probe NS SRC DST          # 0 when an ICMP/ICMPv6 echo is answered
 #   listen_tcp NS PORT [ADDR]      # TCP echo server, killed at exit
 #   listen_udp NS PORT [ADDR]      # UDP echo server, killed at exit
+#   stop_listeners                 # kill them now
+#   sniff_count NS IFACE SECS [SRC [DST]]   # IP packets seen on IFACE
 #   finish                         # "N passed, N failed"; exit 1 on failure
 #
 # NS is a full namespace name (lab users: "$(lab_ns mn)"); SRC is an
@@ -34,6 +36,7 @@ _lib_passed=0
 _lib_failed=0
 _lib_skipped=0
 _lib_cleanups=()
+_lib_listeners=()
 _lib_tmp=
 
 ok() {
@@ -69,7 +72,8 @@ finish() {
 	local line="$_lib_passed passed, $_lib_failed failed"
 	[ "$_lib_skipped" -gt 0 ] && line="$line, $_lib_skipped skipped"
 	echo "$line"
-	[ "$_lib_failed" -eq 0 ] && [ "$_lib_passed" -gt 0 -o "$_lib_skipped" -gt 0 ]
+	[ "$_lib_failed" -eq 0 ] &&
+		{ [ "$_lib_passed" -gt 0 ] || [ "$_lib_skipped" -gt 0 ]; }
 	exit $?
 }
 
@@ -153,6 +157,7 @@ _listen() {
 	ip netns exec "$ns" "$PYTHON" "$NETPROBE" "$kind" --port "$port" \
 		--bind "$addr" --ready "$ready" >/dev/null 2>&1 &
 	pid=$!
+	_lib_listeners+=("$pid")
 	cleanup_add "kill $pid; wait $pid"
 	if ! wait_for "[ -e '$ready' ]" 5; then
 		echo "listener $kind $ns:$port did not start" >&2
@@ -166,6 +171,17 @@ listen_tcp() {
 
 listen_udp() {
 	_listen udp-echo "$@"
+}
+
+# Stops every listener now (e.g. before deleting their namespaces, which
+# processes inside would otherwise keep alive).
+stop_listeners() {
+	local pid
+	for pid in "${_lib_listeners[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	_lib_listeners=()
+	return 0
 }
 
 # sniff NS IFACE SECONDS [SRC [DST]]: prints how many IP packets from SRC

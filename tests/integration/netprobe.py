@@ -24,6 +24,8 @@ import threading
 import time
 
 TOKEN = b"bunri-probe"
+# Linux value; Python does not export it everywhere.
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 
 
 def family_of(addr):
@@ -168,11 +170,31 @@ def tcp_echo(a):
 
 
 def udp_echo(a):
+    """Replies from the address each datagram was sent to: a wildcard
+    socket would otherwise answer from the primary address, which the
+    probe's connected socket ignores."""
     s = listen_socket(a, socket.SOCK_DGRAM)
+    v6 = s.family == socket.AF_INET6
+    if v6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+    else:
+        s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
     ready(a)
     while True:
-        data, peer = s.recvfrom(65535)
-        s.sendto(data, peer)
+        data, anc, _, peer = s.recvmsg(65535, socket.CMSG_SPACE(64))
+        reply = []
+        for level, typ, info in anc:
+            if v6 and (level, typ) == (socket.IPPROTO_IPV6,
+                                       socket.IPV6_PKTINFO):
+                reply = [(level, typ, info[:16] + bytes(4))]
+            elif not v6 and (level, typ) == (socket.IPPROTO_IP,
+                                             IP_PKTINFO):
+                # struct in_pktinfo: ifindex, spec_dst, addr
+                reply = [(level, typ, bytes(4) + info[8:12] + bytes(4))]
+        try:
+            s.sendmsg([data], reply, 0, peer)
+        except OSError:
+            pass
 
 
 def ip_pair(frame):

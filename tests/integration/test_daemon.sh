@@ -219,7 +219,7 @@ fi
 	fail "channel 'soon' (expiring in 3 days) still permits"
 [ -e "$tmp/lapsed" ] && fail "lapsed channel is not permitted" "8081 connected" ||
 	ok "lapsed channel is not permitted (kernel)"
-if nsx "$NS_GW" nft list table inet bunri >"$tmp/table.nft" 2>&1 &&
+if nsx "$NS_GW" nft -s list table inet bunri >"$tmp/table.nft" 2>&1 &&
 	grep -q "8080" "$tmp/table.nft" && ! grep -q "8081" "$tmp/table.nft"; then
 	ok "ruleset has the live channel's port 8080, not the lapsed 8081"
 else
@@ -240,7 +240,9 @@ if [ "$(count_alerts 'alert=cross-zone .*dport=8080 ')" -eq 0 ]; then
 else
 	fail "no alert for the live channel"
 fi
-if [ "$(count_alerts 'alert=cross-zone .*dport=445 .*dst=10\.1\.0\.9 .*iface=eth2')" -eq 1 ]; then
+tcp_probe "$NS_LG" 10.2.0.7 10.1.0.9 445
+sleep 0.3
+if [ "$(count_alerts 'alert=cross-zone .* dst=10\.1\.0\.9 dport=445 iface=eth2 ')" -eq 1 ]; then
 	ok "a flow key alerts once per repeat_interval"
 else
 	fail "a flow key alerts once" "$(grep 'dport=445' "$SYSLOG")"
@@ -264,7 +266,7 @@ else
 	else
 		ok "deleting the table is refused too"
 	fi
-	if nsx "$NS_GW" nft list table inet bunri | cmp -s - "$tmp/table.nft"; then
+	if nsx "$NS_GW" nft -s list table inet bunri | cmp -s - "$tmp/table.nft"; then
 		ok "table unchanged by the attempts"
 	else
 		fail "table unchanged by the attempts"
@@ -545,6 +547,55 @@ if nsx "$NS_GW" nft list table inet bunri >/dev/null 2>&1 &&
 else
 	fail "after bunrid stops the ruleset stays in place"
 fi
+
+# ---- 9. a channel lapsing at midnight, without a reload -------------------
+# The night is brought forward: an LD_PRELOAD shim shifts the wall clock so
+# that local midnight comes a few seconds after start-up (the monotonic
+# timers are untouched). A channel whose last day is today must then be
+# reported as channel-expired and leave the kernel's ruleset.
+TODAY=$(date +%Y-%m-%d)
+shim=$tmp/fake_midnight.so
+if ! ${CC:-gcc} -std=gnu11 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -shared \
+	-fPIC -o "$shim" "$here/fake_midnight.c" 2>"$tmp/shim.err"; then
+	fail "build fake_midnight.so" "$(cat "$tmp/shim.err")"
+else
+	mkdir -p "$tmp/mid"
+	mconf=$(lab_conf "$tmp/mid" -e 's/user = "bunri"/user = "root"/' \
+		-e "s|^channels = (\$|channels = (\n  { name = \"tonight\"; kind = \"other\"; from = \"lgwan\"; to = \"internet\"; dst = [ \"203.0.113.80\" ]; proto = \"tcp\"; ports = [ 8082 ]; expires = \"$TODAY\"; },|")
+	listen_tcp "$NS_INET" 8082
+	n_exp=$(count_alerts 'alert=channel-expired ')
+	# Midnight 6 s after the shim loads: time to start and probe first.
+	if BUNRI_FAKE_MIDNIGHT_IN=6 LD_PRELOAD=$shim \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		bunrid_start "$BUILD" "$mconf" "$tmp"; then
+		expect_alert "channel-expiring on its last day (days_left=0)" \
+			channel-expiring notice 3 channel=tonight days_left=0
+		tcp_probe "$NS_LG" 10.2.0.7 203.0.113.80 8082 &&
+			ok "channel 'tonight' permits before midnight" ||
+			fail "channel 'tonight' permits before midnight"
+		expect_alert "channel-expired at midnight, no reload" \
+			channel-expired warning 10 channel=tonight "expires=$TODAY"
+		sleep 0.5
+		if nsx "$NS_GW" nft list table inet bunri | grep -q 8082; then
+			fail "lapsed channel leaves the ruleset at midnight"
+		else
+			ok "lapsed channel leaves the ruleset at midnight"
+		fi
+		tcp_probe "$NS_LG" 10.2.0.7 203.0.113.80 8082 &&
+			fail "channel 'tonight' denied after midnight" ||
+			ok "channel 'tonight' denied after midnight"
+		sleep 1.2
+		if [ $(($(count_alerts 'alert=channel-expired ') - n_exp)) -eq 1 ]; then
+			ok "channel-expired alerts once"
+		else
+			fail "channel-expired alerts once"
+		fi
+		bunrid_stop
+	else
+		fail "bunrid starts under fake_midnight.so"
+	fi
+fi
+
 if [ -s "$tmp/bunrid.out" ] && grep -qE "AddressSanitizer|runtime error" "$tmp/bunrid.out"; then
 	fail "bunrid ran clean" "$(grep -E -A5 'AddressSanitizer|runtime error' "$tmp/bunrid.out" | head -20)"
 else

@@ -11,6 +11,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$here/lib.sh"
 lib_init
 require_root
@@ -56,6 +57,7 @@ start_driver() {
 # the pid of the shell that reported it).
 nft_pid() {
 	local pidf="$tmp/nftpid.$RANDOM"
+	# shellcheck disable=SC2016
 	if ! nsx sh -c 'echo $$ >"$0"; exec nft "$@"' "$pidf" "$@" \
 		>"$tmp/nft.out" 2>&1; then
 		echo "nft $* failed: $(cat "$tmp/nft.out")" >&2

@@ -1,0 +1,51 @@
+#!/bin/bash
+# The offline audit's speed and memory.
+#   throughput: `bunrid -r` on COUNT (default 10 million) 64-byte packets
+#     with random addresses across 8 zones of 10 000 prefixes, against a
+#     bare libpcap read loop (build/bench/pcap_read) over the same file in
+#     the same run; best of 3 each. Target: ratio >= 0.5.
+#   memory: peak RSS of `bunrid -r` with capture.max_flows = 1 000 000 on a
+#     capture of 2 million distinct flows, and on 4 million to show the
+#     bound holds for a larger capture. Target: <= 256 MiB.
+#   tools/bench/bench_audit.sh [BUILD] [COUNT]
+set -u
+BUILD=${1:-build}
+COUNT=${2:-${BENCH_AUDIT_PACKETS:-10000000}}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+T=$(mktemp -d /tmp/bunri-bench-audit.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+PY=/usr/bin/python3
+
+"$PY" tools/bench/gen_conf.py 10000 "$T/b.conf" "$T/b.pfx" 1000000 || exit 1
+echo "bench_audit: generating $COUNT packets..."
+"$PY" tools/gen_pcap.py random "$T/r.pcap" --count "$COUNT" --prefixes "$T/b.pfx" || exit 1
+
+secs() { # best wall-clock seconds of 3 runs of "$@"
+	local best= i s e t
+	for i in 1 2 3; do
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || { echo "bench_audit: failed: $*" >&2; return 1; }
+		e=$(date +%s.%N)
+		t=$(echo "$e - $s" | bc -l)
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+	done
+	echo "$best"
+}
+base=$(secs "$BUILD/bench/pcap_read" "$T/r.pcap") || exit 1
+ours=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf") || exit 1
+alerts=$("$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf" 2>/dev/null | wc -l)
+printf 'bench_audit: bare libpcap loop %.3f s (%.2f Mpps)\n' "$base" "$(echo "$COUNT / $base / 1000000" | bc -l)"
+printf 'bench_audit: bunrid -r        %.3f s (%.2f Mpps), %d alerts written\n' "$ours" "$(echo "$COUNT / $ours / 1000000" | bc -l)" "$alerts"
+printf 'bench_audit: ratio_audit_vs_bare_pcap = %.3f (target >= 0.5)\n' "$(echo "$base / $ours" | bc -l)"
+
+# Memory: distinct forbidden flows beyond capture.max_flows.
+for flows in 2000000 4000000; do
+	"$PY" tools/gen_pcap.py flows "$T/f.pcap" --flows "$flows" --prefixes "$T/b.pfx" || exit 1
+	/usr/bin/time -f '%M' -o "$T/rss" "$BUILD/bunrid" -r "$T/f.pcap" -c "$T/b.conf" >/dev/null 2>"$T/err"
+	kib=$(tail -n 1 "$T/rss")
+	evicted=$(sed -n 's/.*max_flows = [0-9]*: \([0-9]*\)/\1/p' "$T/err")
+	printf 'bench_audit: peak RSS %d MiB with max_flows 1000000 on %d distinct flows (%s keys evicted; target <= 256 MiB)\n' \
+		"$((kib / 1024))" "$flows" "${evicted:-0}"
+	rm -f "$T/f.pcap"
+done
