@@ -123,6 +123,9 @@ struct zone_table;
 /**
  * struct conf - the whole configuration, immutable once conf_load() returns.
  * @path: the file it was read from
+ * @table_owner: claim the table with the kernel's owner flag, so that no
+ *               other process can change it (default); false leaves it
+ *               open and relies on detection and restore alone
  * @facility: syslog facility (LOG_LOCAL4, ...)
  * @json_file: NULL when no JSON-lines copy is wanted
  * @capture_interfaces: NULL/0 when the key is absent (every zone interface)
@@ -134,6 +137,7 @@ struct conf {
 
 	enum conf_mode mode;
 	char *table;
+	bool table_owner;
 	char *user;
 	char *control_socket;
 

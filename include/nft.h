@@ -51,6 +51,17 @@ int nft_commit(struct nft *n, const struct ruleset *rs, char *err,
 	       size_t errlen);
 
 /*
+ * Replace the whole table with @rs in one batch: an existing table of that
+ * name is deleted and created afresh (owned, with new base chains) in the
+ * same transaction, so no packet meets a gap. Counters start from zero.
+ * nft_commit() does this by itself on a handle's first commit; the daemon
+ * uses it to restore a table someone tampered with, whose base chains can
+ * no longer be trusted.
+ */
+int nft_commit_fresh(struct nft *n, const struct ruleset *rs, char *err,
+		     size_t errlen);
+
+/*
  * A generation number not used by any set of table @table yet (1 + the
  * highest "_g<N>" suffix found), for the next ruleset_build().
  */

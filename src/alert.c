@@ -6,12 +6,12 @@
  */
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "alert.h"
+#include "json.h"
 
 const char *alert_type_name(enum alert_type t)
 {
@@ -111,6 +111,9 @@ void alert_add_num(struct alert *a, const char *key, uint64_t value)
 /*
  * An snprintf-style output cursor: @pos counts every byte the full text
  * needs, bytes are stored only while they fit with room for the final NUL.
+ * Everything is formatted by hand: an audit of a capture file formats
+ * hundreds of thousands of alerts a second, and printf's machinery was
+ * most of that time.
  */
 struct out {
 	char *buf;
@@ -119,7 +122,22 @@ struct out {
 	bool first; /* no field written yet: no separator before the next */
 };
 
-static void out_putc(struct out *o, char c)
+/* Bytes that can still be stored (the terminator's byte kept back). */
+static inline size_t out_room(const struct out *o)
+{
+	return o->pos + 1 < o->len ? o->len - 1 - o->pos : 0;
+}
+
+static inline void out_write(struct out *o, const char *s, size_t n)
+{
+	size_t room = out_room(o);
+
+	if (room)
+		memcpy(o->buf + o->pos, s, n < room ? n : room);
+	o->pos += n;
+}
+
+static inline void out_putc(struct out *o, char c)
 {
 	if (o->pos + 1 < o->len)
 		o->buf[o->pos] = c;
@@ -128,20 +146,48 @@ static void out_putc(struct out *o, char c)
 
 static void out_puts(struct out *o, const char *s)
 {
-	while (*s)
-		out_putc(o, *s++);
+	out_write(o, s, strlen(s));
 }
 
-static void __attribute__((format(printf, 2, 3)))
-out_printf(struct out *o, const char *fmt, ...)
+/* Decimal digits of @v at the end of @end's buffer; returns the first. */
+static char *fmt_u64(char *end, uint64_t v)
 {
-	char tmp[64]; /* only numbers and timestamps go through here */
-	va_list ap;
+	static const char pairs[] = "00010203040506070809"
+				    "10111213141516171819"
+				    "20212223242526272829"
+				    "30313233343536373839"
+				    "40414243444546474849"
+				    "50515253545556575859"
+				    "60616263646566676869"
+				    "70717273747576777879"
+				    "80818283848586878889"
+				    "90919293949596979899";
+	char *p = end;
 
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	out_puts(o, tmp);
+	while (v >= 100) {
+		unsigned i = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		p -= 2;
+		p[0] = pairs[i];
+		p[1] = pairs[i + 1];
+	}
+	if (v >= 10) {
+		p -= 2;
+		p[0] = pairs[v * 2];
+		p[1] = pairs[v * 2 + 1];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+	char tmp[20]; /* UINT64_MAX has 20 digits */
+	char *p = fmt_u64(tmp + sizeof(tmp), v);
+
+	out_write(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static size_t out_finish(struct out *o)
@@ -194,10 +240,32 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* The fields of an alert, in the order of DESIGN.md, to either format. */
+/**
+ * struct key - the key of a field. bunri's own keys are literals that
+ * need no escaping, so both spellings are made at compile time (KEY());
+ * a caller's key (an extra) has only @name, escaped where a format needs.
+ * @kv: "proto=", or NULL; @json: "\"proto\":", or NULL
+ */
+struct key {
+	const char *name;
+	const char *kv;
+	const char *json;
+	size_t kv_len;
+	size_t json_len;
+};
+
+#define KEY(k)                                                                 \
+	(&(const struct key){k, k "=", "\"" k "\":", sizeof(k), sizeof(k) + 2})
+
+/*
+ * The fields of an alert, in the order of DESIGN.md, to either format.
+ * @plain takes values that are bunri's own text (names from a fixed
+ * table, addresses), which need no quoting or escaping either.
+ */
 struct sink {
-	void (*str)(struct out *o, const char *key, const char *val);
-	void (*num)(struct out *o, const char *key, uint64_t val);
+	void (*plain)(struct out *o, const struct key *key, const char *val);
+	void (*str)(struct out *o, const struct key *key, const char *val);
+	void (*num)(struct out *o, const struct key *key, uint64_t val);
 };
 
 /* --- key=value --- */
@@ -224,16 +292,26 @@ static bool kv_needs_quotes(const char *v)
 	return false;
 }
 
-static void kv_key(struct out *o, const char *key)
+static void kv_key(struct out *o, const struct key *key)
 {
 	if (!o->first)
 		out_putc(o, ' ');
 	o->first = false;
-	out_puts(o, key);
+	if (key->kv) {
+		out_write(o, key->kv, key->kv_len);
+		return;
+	}
+	out_puts(o, key->name);
 	out_putc(o, '=');
 }
 
-static void kv_str(struct out *o, const char *key, const char *val)
+static void kv_plain(struct out *o, const struct key *key, const char *val)
+{
+	kv_key(o, key);
+	out_puts(o, val);
+}
+
+static void kv_str(struct out *o, const struct key *key, const char *val)
 {
 	const unsigned char *s = (const unsigned char *)val;
 
@@ -247,7 +325,10 @@ static void kv_str(struct out *o, const char *key, const char *val)
 		size_t n = utf8_seq_len(s);
 
 		if (n == 0 || is_ctl(*s)) {
-			out_printf(o, "\\x%02x", *s);
+			static const char hex[] = "0123456789abcdef";
+			char esc[4] = {'\\', 'x', hex[*s >> 4], hex[*s & 15]};
+
+			out_write(o, esc, sizeof(esc));
 			s++;
 			continue;
 		}
@@ -259,73 +340,92 @@ static void kv_str(struct out *o, const char *key, const char *val)
 	out_putc(o, '"');
 }
 
-static void kv_num(struct out *o, const char *key, uint64_t val)
+static void kv_num(struct out *o, const struct key *key, uint64_t val)
 {
 	kv_key(o, key);
-	out_printf(o, "%" PRIu64, val);
+	out_u64(o, val);
 }
 
 /* --- JSON --- */
 
-/* A JSON string; malformed UTF-8 becomes U+FFFD so the line stays valid. */
+/* A JSON string, escaped as json.c escapes every JSON bunri prints. */
 static void out_json_string(struct out *o, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	size_t room = out_room(o);
 
-	out_putc(o, '"');
-	while (*s) {
-		size_t n = utf8_seq_len(s);
-
-		if (n == 0) {
-			out_puts(o, "\\ufffd");
-			s++;
-		} else if (is_ctl(*s)) {
-			out_printf(o, "\\u%04x", *s);
-			s++;
-		} else {
-			if (*s == '"' || *s == '\\')
-				out_putc(o, '\\');
-			while (n--)
-				out_putc(o, (char)*s++);
-		}
-	}
-	out_putc(o, '"');
+	o->pos += json_string_format(room ? o->buf + o->pos : NULL, room, str);
 }
 
-static void json_key(struct out *o, const char *key)
+static void json_key(struct out *o, const struct key *key)
 {
 	if (!o->first)
 		out_putc(o, ',');
 	o->first = false;
-	out_json_string(o, key);
+	if (key->json) {
+		out_write(o, key->json, key->json_len);
+		return;
+	}
+	out_json_string(o, key->name);
 	out_putc(o, ':');
 }
 
-static void json_str(struct out *o, const char *key, const char *val)
+static void json_plain_str(struct out *o, const struct key *key,
+			   const char *val)
+{
+	json_key(o, key);
+	out_putc(o, '"');
+	out_puts(o, val);
+	out_putc(o, '"');
+}
+
+static void json_str(struct out *o, const struct key *key, const char *val)
 {
 	json_key(o, key);
 	out_json_string(o, val);
 }
 
-static void json_num(struct out *o, const char *key, uint64_t val)
+static void json_num(struct out *o, const struct key *key, uint64_t val)
 {
 	json_key(o, key);
-	out_printf(o, "%" PRIu64, val);
+	out_u64(o, val);
 }
 
 /*
- * RFC 3339 in local time with its offset: 2026-11-23T10:15:02.123456+09:00.
- * localtime_r() need not re-read TZ: the daemon calls tzset() at start-up.
+ * The part of a timestamp that changes once a second: the local date and
+ * time ("2026-11-23T10:15:02") and the offset ("+09:00"). Alerts come in
+ * bursts within one second, and localtime_r() is costly, so the last
+ * second's text is kept, per thread. It stays valid while the time zone
+ * does: tzset() (a test switching TZ) rewrites tzname, timezone and
+ * daylight, which localtime_r() also sets for the time it converts, so a
+ * change of any of them since that call means the zone may have changed.
  */
-static void json_ts(struct out *o, const struct timespec *ts)
+struct ts_cache {
+	bool valid;
+	time_t sec;
+	char *tzname0, *tzname1;
+	long timezone;
+	int daylight;
+	char date[48];
+	size_t date_len;
+	char off[24];
+	size_t off_len;
+};
+
+static _Thread_local struct ts_cache ts_cache;
+
+static bool ts_cache_fresh(const struct ts_cache *c, time_t sec)
+{
+	return c->valid && c->sec == sec && c->tzname0 == tzname[0] &&
+	       c->tzname1 == tzname[1] && c->timezone == timezone &&
+	       c->daylight == daylight;
+}
+
+/* localtime_r() need not re-read TZ: the daemon calls tzset() at start-up. */
+static void ts_cache_fill(struct ts_cache *c, time_t sec)
 {
 	struct tm tm;
-	time_t sec = ts->tv_sec;
-	long usec = ts->tv_nsec / 1000;
+	int n;
 
-	/* A malformed tv_nsec must not print a seventh digit. */
-	if (usec < 0 || usec > 999999)
-		usec = 0;
 	if (!localtime_r(&sec, &tm)) {
 		memset(&tm, 0, sizeof(tm));
 		tm.tm_year = 70;
@@ -336,20 +436,78 @@ static void json_ts(struct out *o, const struct timespec *ts)
 	if (off < 0)
 		off = -off;
 
-	json_key(o, "ts");
-	out_printf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ld%c%02ld:%02ld\"",
-		   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		   tm.tm_min, tm.tm_sec, usec, sign, off / 3600,
-		   off % 3600 / 60);
+	/* Once a second: printf's exact widths for any year are worth it. */
+	n = snprintf(c->date, sizeof(c->date), "%04d-%02d-%02dT%02d:%02d:%02d",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec);
+	c->date_len = n < 0 ? 0 : (size_t)n;
+	n = snprintf(c->off, sizeof(c->off), "%c%02ld:%02ld", sign, off / 3600,
+		     off % 3600 / 60);
+	c->off_len = n < 0 ? 0 : (size_t)n;
+	c->sec = sec;
+	c->tzname0 = tzname[0];
+	c->tzname1 = tzname[1];
+	c->timezone = timezone;
+	c->daylight = daylight;
+	c->valid = true;
+}
+
+/* RFC 3339 in local time with its offset: 2026-11-23T10:15:02.123456+09:00. */
+static void json_ts(struct out *o, const struct timespec *ts)
+{
+	struct ts_cache *c = &ts_cache;
+	long usec = ts->tv_nsec / 1000;
+	char frac[7];
+
+	/* A malformed tv_nsec must not print a seventh digit. */
+	if (usec < 0 || usec > 999999)
+		usec = 0;
+	if (!ts_cache_fresh(c, ts->tv_sec))
+		ts_cache_fill(c, ts->tv_sec);
+	frac[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+
+	json_key(o, KEY("ts"));
+	out_putc(o, '"');
+	out_write(o, c->date, c->date_len);
+	out_write(o, frac, sizeof(frac));
+	out_write(o, c->off, c->off_len);
+	out_putc(o, '"');
 }
 
 /* --- both --- */
 
-static void put_str(const struct sink *k, struct out *o, const char *key,
+static void put_str(const struct sink *k, struct out *o, const struct key *key,
 		    const char *val)
 {
 	if (val)
 		k->str(o, key, val);
+}
+
+/*
+ * The text of addr_format(): dotted quads by hand, as every other alert
+ * of an audit carries two of them; IPv6 keeps inet_ntop() for RFC 5952.
+ */
+static const char *alert_addr_text(const struct addr *a, char *buf, size_t len)
+{
+	char *p = buf;
+
+	if (a->family != AF_INET || len < sizeof("255.255.255.255"))
+		return addr_format(a, buf, len);
+	for (int i = 0; i < 4; i++) {
+		char tmp[3];
+		char *d = fmt_u64(tmp + sizeof(tmp), a->b[i]);
+
+		if (i)
+			*p++ = '.';
+		while (d < tmp + sizeof(tmp))
+			*p++ = *d++;
+	}
+	*p = '\0';
+	return buf;
 }
 
 static void alert_fields_flow(const struct alert *a, const struct sink *k,
@@ -357,49 +515,53 @@ static void alert_fields_flow(const struct alert *a, const struct sink *k,
 {
 	char pbuf[8], src[ADDR_STRLEN], dst[ADDR_STRLEN];
 
-	k->str(o, "proto", alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
-	k->str(o, "src", addr_format(&a->src, src, sizeof(src)));
+	k->plain(o, KEY("proto"),
+		 alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
+	k->plain(o, KEY("src"), alert_addr_text(&a->src, src, sizeof(src)));
 	if (a->has_ports)
-		k->num(o, "sport", a->sport);
-	k->str(o, "dst", addr_format(&a->dst, dst, sizeof(dst)));
+		k->num(o, KEY("sport"), a->sport);
+	k->plain(o, KEY("dst"), alert_addr_text(&a->dst, dst, sizeof(dst)));
 	if (a->has_ports) {
-		k->num(o, "dport", a->dport);
+		k->num(o, KEY("dport"), a->dport);
 	} else if (a->has_icmp) {
-		k->num(o, "icmp_type", a->icmp_type);
-		k->num(o, "icmp_code", a->icmp_code);
+		k->num(o, KEY("icmp_type"), a->icmp_type);
+		k->num(o, KEY("icmp_code"), a->icmp_code);
 	}
 }
 
 static void alert_fields(const struct alert *a, const struct sink *k,
 			 struct out *o)
 {
-	k->str(o, "alert", alert_type_name(a->type));
-	k->str(o, "severity", alert_severity_name(a->severity));
-	put_str(k, o, "src_zone", a->src_zone);
-	put_str(k, o, "dst_zone", a->dst_zone);
+	k->plain(o, KEY("alert"), alert_type_name(a->type));
+	k->plain(o, KEY("severity"), alert_severity_name(a->severity));
+	put_str(k, o, KEY("src_zone"), a->src_zone);
+	put_str(k, o, KEY("dst_zone"), a->dst_zone);
 	if (a->has_flow)
 		alert_fields_flow(a, k, o);
-	put_str(k, o, "iface", a->iface);
-	put_str(k, o, "action", a->action);
+	put_str(k, o, KEY("iface"), a->iface);
+	put_str(k, o, KEY("action"), a->action);
 	if (a->has_counts) {
-		k->num(o, "packets", a->packets);
-		k->num(o, "bytes", a->bytes);
+		k->num(o, KEY("packets"), a->packets);
+		k->num(o, KEY("bytes"), a->bytes);
 	}
 	for (size_t i = 0; i < a->n_extra && i < ALERT_MAX_EXTRA; i++) {
 		const struct alert_kv *kv = &a->extra[i];
 
 		if (!kv->key)
 			continue;
+		const struct key key = {.name = kv->key};
+
 		if (kv->is_num)
-			k->num(o, kv->key, kv->num);
+			k->num(o, &key, kv->num);
 		else
-			put_str(k, o, kv->key, kv->str);
+			put_str(k, o, &key, kv->str);
 	}
 }
 
 size_t alert_format_kv(const struct alert *a, char *buf, size_t len)
 {
-	static const struct sink kv = {.str = kv_str, .num = kv_num};
+	static const struct sink kv = {
+	    .plain = kv_plain, .str = kv_str, .num = kv_num};
 	struct out o = {.buf = buf, .len = len, .first = true};
 
 	alert_fields(a, &kv, &o);
@@ -408,7 +570,8 @@ size_t alert_format_kv(const struct alert *a, char *buf, size_t len)
 
 size_t alert_format_json(const struct alert *a, char *buf, size_t len)
 {
-	static const struct sink json = {.str = json_str, .num = json_num};
+	static const struct sink json = {
+	    .plain = json_plain_str, .str = json_str, .num = json_num};
 	struct out o = {.buf = buf, .len = len, .first = true};
 
 	out_putc(&o, '{');

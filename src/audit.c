@@ -9,27 +9,64 @@
 #include "detect.h"
 #include "zone.h"
 
+/*
+ * Alerts are formatted straight into one large buffer that goes out with
+ * a single fwrite() when full: an audit may write close to one alert per
+ * packet, and stdio's per-call work was a good part of the time.
+ */
+#define AUDIT_OUT_SIZE (1u << 20)
+
 struct audit_out {
 	FILE *out;
-	char *buf;
-	size_t len;
+	char *buf; /* AUDIT_OUT_SIZE bytes */
+	size_t used;
+	char *big; /* an alert longer than the whole buffer */
+	size_t big_len;
 };
+
+static void audit_flush(struct audit_out *o)
+{
+	if (o->used)
+		fwrite(o->buf, 1, o->used, o->out);
+	o->used = 0;
+}
+
+/* An alert that does not fit even an empty buffer: formatted on its own. */
+static void audit_alert_big(struct audit_out *o, const struct alert *a,
+			    size_t need)
+{
+	if (need >= o->big_len) {
+		char *nb = realloc(o->big, need + 1);
+		if (!nb)
+			return;
+		o->big = nb;
+		o->big_len = need + 1;
+	}
+	alert_format_json(a, o->big, o->big_len);
+	o->big[need] = '\n';
+	fwrite(o->big, 1, need + 1, o->out);
+}
 
 static void audit_alert(const struct alert *a, void *arg)
 {
 	struct audit_out *o = arg;
-	size_t need = alert_format_json(a, o->buf, o->len);
+	size_t room = AUDIT_OUT_SIZE - o->used;
+	/* The terminator lands where the newline goes. */
+	size_t need = alert_format_json(a, o->buf + o->used, room);
 
-	if (need >= o->len) {
-		char *nb = realloc(o->buf, need + 1);
-		if (!nb)
-			return;
-		o->buf = nb;
-		o->len = need + 1;
-		alert_format_json(a, o->buf, o->len);
+	if (need < room) {
+		o->buf[o->used + need] = '\n';
+		o->used += need + 1;
+		return;
 	}
-	fputs(o->buf, o->out);
-	putc('\n', o->out);
+	audit_flush(o);
+	if (need < AUDIT_OUT_SIZE) {
+		alert_format_json(a, o->buf, AUDIT_OUT_SIZE);
+		o->buf[need] = '\n';
+		o->used = need + 1;
+		return;
+	}
+	audit_alert_big(o, a, need);
 }
 
 int audit_run(const struct conf *c, const char *path, FILE *out,
@@ -61,8 +98,10 @@ int audit_run(const struct conf *c, const char *path, FILE *out,
 		pcap_close(p);
 		return 1;
 	}
-	d = detect_new(c, 0, audit_alert, &o);
+	o.buf = malloc(AUDIT_OUT_SIZE);
+	d = o.buf ? detect_new(c, 0, audit_alert, &o) : NULL;
 	if (!d) {
+		free(o.buf);
 		fprintf(summary, "bunrid: %s: out of memory for %u flows\n",
 			path, c->max_flows);
 		pcap_close(p);
@@ -80,13 +119,14 @@ int audit_run(const struct conf *c, const char *path, FILE *out,
 		}
 		detect_packet(d, &dec, &ctx, &ts);
 	}
+	audit_flush(&o);
+	fflush(out);
 	if (rc == PCAP_ERROR) {
 		/* A file cut short mid-packet: report what was read, and say
 		 * so, but the audit itself stands. */
 		fprintf(summary, "bunrid: %s: %s\n", path, pcap_geterr(p));
 		status = 1;
 	}
-	fflush(out);
 	fprintf(summary, "bunrid: offline audit of %s\n", path);
 	if (undecodable)
 		fprintf(summary, "packets of an unsupported link type: %lu\n",
@@ -94,6 +134,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out,
 	detect_summary_print(d, summary);
 	detect_free(d);
 	free(o.buf);
+	free(o.big);
 	pcap_close(p);
 	return status;
 }

@@ -76,8 +76,8 @@ static const struct name_val facilities[] = {
 
 static const char *const top_keys[] = {"version", "daemon",   "log",  "capture",
 				       "zones",	  "channels", "host", NULL};
-static const char *const daemon_keys[] = {"mode", "table", "user",
-					  "control_socket", NULL};
+static const char *const daemon_keys[] = {"mode", "table", "table_owner",
+					  "user", "control_socket", NULL};
 static const char *const log_keys[] = {
     "facility", "json_file", "repeat_interval", "max_alerts_per_second", NULL};
 static const char *const capture_keys[] = {"interfaces", "snaplen", "buffer_mb",
@@ -1362,6 +1362,11 @@ static void daemon_parse(struct loader *l, const config_setting_t *root)
 	if (config_setting_get_member(g, "table") && c->table)
 		name_check(l, config_setting_get_member(g, "table"),
 			   "daemon: ", "table name", c->table);
+	const config_setting_t *s = config_setting_get_member(g, "table_owner");
+	if (s && config_setting_type(s) != CONFIG_TYPE_BOOL)
+		type_err(l, s, "daemon: ", "true or false");
+	else if (s)
+		c->table_owner = config_setting_get_bool(s);
 	get_string_dup(l, g, "daemon: ", "user", &c->user);
 	if (c->user && c->user[0] == '\0')
 		conf_err(l, config_setting_get_member(g, "user"),
@@ -1517,6 +1522,7 @@ static int defaults_set(struct loader *l)
 	c->table = dup_str(l, "bunri");
 	c->user = dup_str(l, "bunri");
 	c->control_socket = dup_str(l, CONF_DEFAULT_SOCKET);
+	c->table_owner = true;
 	c->facility = LOG_LOCAL4;
 	c->repeat_interval = 60;
 	c->max_alerts_per_second = 100;

@@ -142,8 +142,8 @@ static void simple_alert(struct alert *a, enum alert_type t, int severity)
  * Build @c's ruleset under a fresh generation and commit it. On failure
  * nothing changed in the kernel; the reason is in @err.
  */
-static int enforce_commit(struct bunrid *b, const struct conf *c, char *err,
-			  size_t errlen)
+static int enforce_commit(struct bunrid *b, const struct conf *c, bool fresh,
+			  char *err, size_t errlen)
 {
 	struct ruleset *rs = NULL;
 	unsigned gen = 1;
@@ -167,7 +167,8 @@ static int enforce_commit(struct bunrid *b, const struct conf *c, char *err,
 		return -1;
 	}
 	free(msg);
-	if (nft_commit(b->nft, rs, err, errlen) < 0) {
+	if ((fresh ? nft_commit_fresh(b->nft, rs, err, errlen) :
+		     nft_commit(b->nft, rs, err, errlen)) < 0) {
 		ruleset_free(rs);
 		return -1;
 	}
@@ -181,7 +182,9 @@ static void restore_ruleset(struct bunrid *b, const char *after)
 	char err[1024];
 	struct alert a;
 
-	if (enforce_commit(b, b->conf, err, sizeof(err)) < 0) {
+	/* A tampered table's base chains cannot be trusted: replace it
+	 * whole, in one transaction. */
+	if (enforce_commit(b, b->conf, true, err, sizeof(err)) < 0) {
 		log_warnx("ruleset: restore after %s failed: %s", after, err);
 		return;
 	}
@@ -338,7 +341,7 @@ static void expiry_check(struct bunrid *b)
 	/* The ruleset of a new day leaves the lapsed channels out. */
 	if (lapsed && b->enforcing) {
 		char err[1024];
-		if (enforce_commit(b, c, err, sizeof(err)) < 0)
+		if (enforce_commit(b, c, false, err, sizeof(err)) < 0)
 			log_warnx("ruleset: update at channel expiry failed: %s",
 				  err);
 		else
@@ -398,7 +401,9 @@ static int reload(struct bunrid *b, FILE *out)
 		log_warnx("reload: daemon.table changed from %s to %s; the old "
 			  "table is left in place",
 			  b->conf->table, nc->table);
-	if (b->enforcing && enforce_commit(b, nc, err, sizeof(err)) < 0) {
+	if (b->enforcing)
+		nft_set_owner(b->nft, nc->table_owner);
+	if (b->enforcing && enforce_commit(b, nc, false, err, sizeof(err)) < 0) {
 		b->reload_failures++;
 		log_warnx("reload: the kernel refused the new ruleset, still "
 			  "running the previous one: %s",
@@ -840,7 +845,8 @@ static void enforce_start(struct bunrid *b)
 	b->nft = nft_open();
 	if (!b->nft)
 		fatal("nftables netlink socket");
-	if (enforce_commit(b, b->conf, err, sizeof(err)) < 0)
+	nft_set_owner(b->nft, b->conf->table_owner);
+	if (enforce_commit(b, b->conf, true, err, sizeof(err)) < 0)
 		fatalx("ruleset: the kernel refused it: %s", err);
 	change_record(b, "ruleset installed: table inet %s generation %u",
 		      b->conf->table, b->rs->gen);
@@ -872,11 +878,8 @@ int daemon_run(const struct daemon_options *o)
 	b->enforcing = !o->monitor && b->conf->mode == CONF_MODE_ENFORCE;
 	if (sha256_file_hex(b->conf->path, b->conf_hash) < 0)
 		fatal("%s", b->conf->path);
-	b->alog = alertlog_new(b->conf->facility, b->conf->json_file,
-			       b->conf->max_alerts_per_second,
-			       o->foreground ? stderr : NULL);
 	b->ev = ev_new();
-	if (!b->alog || !b->ev)
+	if (!b->ev)
 		fatal("start-up");
 	if (setup_signals(b) < 0 || setup_timer(b) < 0)
 		fatal("signals and timer");
@@ -891,6 +894,13 @@ int daemon_run(const struct daemon_options *o)
 	if (privsep_drop_parent(b->conf->user) < 0)
 		fatalx("cannot drop privileges to daemon.user %s",
 		       b->conf->user);
+	/* The JSON file is opened as daemon.user, who owns /var/log/bunri
+	 * and must be able to reopen it after log rotation. */
+	b->alog = alertlog_new(b->conf->facility, b->conf->json_file,
+			       b->conf->max_alerts_per_second,
+			       o->foreground ? stderr : NULL);
+	if (!b->alog)
+		fatal("alerts");
 	b->sep = sep_start(b->conf, b->ev, !b->enforcing, on_detect_alert, b);
 	if (!b->sep)
 		fatal("capture process");

@@ -14,44 +14,44 @@
 
 #include "decode.h"
 
-#define ETH_HLEN 14
+#define ETH_HLEN     14
 #define VLAN_TAG_LEN 4
 /* More tags than this is no real network: stop rather than walk on. */
 #define VLAN_MAX_DEPTH 8
-#define SLL_HLEN 16
-#define SLL2_HLEN 20
-#define ARPHRD_ETHER 1
+#define SLL_HLEN       16
+#define SLL2_HLEN      20
+#define ARPHRD_ETHER   1
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
+#define ETHERTYPE_IPV4	   0x0800
+#define ETHERTYPE_ARP	   0x0806
+#define ETHERTYPE_VLAN	   0x8100
+#define ETHERTYPE_QINQ	   0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100 /* pre-802.1ad vendor S-tag */
-#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_IPV6	   0x86dd
 
 #define ARP_LEN_ETH_IPV4 28
-#define ARP_OP_REQUEST 1
-#define ARP_OP_REPLY 2
+#define ARP_OP_REQUEST	 1
+#define ARP_OP_REPLY	 2
 
-#define IPV4_HLEN 20
-#define IPV4_MF 0x2000
+#define IPV4_HLEN    20
+#define IPV4_MF	     0x2000
 #define IPV4_OFFMASK 0x1fff
 
 #define IPV6_HLEN 40
 /* Bounds the walk; RFC 8200 allows at most a handful in practice. */
 #define IPV6_MAX_EXTHDRS 16
-#define IPV6_FRAG_LEN 8
-#define IPV6_NEXT_NONE 59
+#define IPV6_FRAG_LEN	 8
+#define IPV6_NEXT_NONE	 59
 
-#define TCP_HLEN 20
-#define UDP_HLEN 8
+#define TCP_HLEN  20
+#define UDP_HLEN  8
 #define ICMP_HLEN 4
 
-#define ND_NS 135
-#define ND_NA 136
-#define ND_HLEN 24 /* ICMPv6 header, reserved/flags, target address */
-#define ND_OPT_SLLA 1
-#define ND_OPT_TLLA 2
+#define ND_NS	     135
+#define ND_NA	     136
+#define ND_HLEN	     24 /* ICMPv6 header, reserved/flags, target address */
+#define ND_OPT_SLLA  1
+#define ND_OPT_TLLA  2
 #define ND_HOP_LIMIT 255
 
 static uint16_t rd16(const uint8_t *p)
@@ -167,8 +167,8 @@ static const uint8_t *nd_find_lladdr(const uint8_t *p, uint32_t len, bool cut,
 
 /*
  * Neighbour discovery is where an IPv6 host announces its MAC. RFC 4861
- * requires hop limit 255 and code 0; anything else was routed or forged and
- * says nothing about this link.
+ * requires hop limit 255 and code 0, and RFC 6980 forbids fragmenting it;
+ * anything else was routed or forged and says nothing about this link.
  */
 static void decode_nd(const uint8_t *p, uint32_t len, bool cut,
 		      uint8_t hop_limit, struct decoded *d)
@@ -180,7 +180,7 @@ static void decode_nd(const uint8_t *p, uint32_t len, bool cut,
 		d->truncated = cut;
 		return;
 	}
-	if (hop_limit != ND_HOP_LIMIT || p[1] != 0)
+	if (hop_limit != ND_HOP_LIMIT || p[1] != 0 || d->fragment)
 		return;
 	if (p[0] == ND_NS) {
 		/* A duplicate address probe from :: binds nothing yet. */
@@ -281,25 +281,71 @@ static void decode_ipv4(const uint8_t *p, uint32_t len, struct decoded *d)
 		  d);
 }
 
-/*
- * Length in bytes of the extension header @nh at @p (at least 2 bytes
- * readable), or 0 when @nh is not one this decoder walks through.
- */
+/* Extension headers walked through to the upper-layer protocol. */
+static bool ipv6_is_exthdr(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH ||
+	       nh == IPPROTO_FRAGMENT;
+}
+
+/* Length in bytes of extension header @nh at @p (2 bytes readable). */
 static uint32_t ipv6_exthdr_len(uint8_t nh, const uint8_t *p)
 {
 	switch (nh) {
-	case IPPROTO_HOPOPTS:
-	case IPPROTO_ROUTING:
-	case IPPROTO_DSTOPTS:
-		return ((uint32_t)p[1] + 1) * 8;
 	case IPPROTO_AH:
 		/* RFC 4302: in 4-byte units, minus 2. */
 		return ((uint32_t)p[1] + 2) * 4;
 	case IPPROTO_FRAGMENT:
 		return IPV6_FRAG_LEN;
 	default:
-		return 0;
+		return ((uint32_t)p[1] + 1) * 8;
 	}
+}
+
+/*
+ * Walk the extension headers in the @end bytes at @q, starting with @nh.
+ * Returns true with the upper-layer protocol in *@nh at offset *@off; false
+ * when there is no transport header to read (ESP, no next header, a
+ * non-first fragment, a cut or malformed chain, too long a chain).
+ */
+static bool ipv6_walk(const uint8_t *q, uint32_t end, bool cut, uint8_t *nh,
+		      uint32_t *off, struct decoded *d)
+{
+	uint32_t o = 0;
+
+	for (int i = 0; ipv6_is_exthdr(*nh); i++) {
+		if (i == IPV6_MAX_EXTHDRS)
+			return false;
+		if (end - o < 2) {
+			d->truncated = cut;
+			return false;
+		}
+		uint32_t hl = ipv6_exthdr_len(*nh, q + o);
+
+		if (hl > end - o) {
+			d->truncated = cut;
+			return false;
+		}
+		if (*nh == IPPROTO_FRAGMENT) {
+			uint16_t fo = rd16(q + o + 2);
+
+			/* An atomic fragment (RFC 6946) is a whole packet. */
+			if (fo & 0xfff9) {
+				d->fragment = true;
+				d->first_fragment = (fo & 0xfff8) == 0;
+			}
+			if (fo & 0xfff8) {
+				d->tuple.proto = q[o];
+				return false;
+			}
+		}
+		*nh = q[o];
+		o += hl;
+	}
+	d->tuple.proto = *nh;
+	*off = o;
+	return *nh != IPPROTO_ESP && *nh != IPV6_NEXT_NONE;
 }
 
 static void decode_ipv6(const uint8_t *p, uint32_t len, struct decoded *d)
@@ -314,7 +360,6 @@ static void decode_ipv6(const uint8_t *p, uint32_t len, struct decoded *d)
 	set_addr(&d->tuple.src, AF_INET6, p + 8);
 	set_addr(&d->tuple.dst, AF_INET6, p + 24);
 
-	uint8_t hop_limit = p[7];
 	uint32_t plen = rd16(p + 4);
 	uint32_t have = len - IPV6_HLEN;
 	/*
@@ -322,55 +367,12 @@ static void decode_ipv6(const uint8_t *p, uint32_t len, struct decoded *d)
 	 * and may have cut it.
 	 */
 	bool cut = plen == 0 || plen > have;
-
-	if (plen == 0)
-		plen = have;
-	uint32_t end = min_u32(plen, have);
-	const uint8_t *q = p + IPV6_HLEN;
-	uint32_t off = 0;
+	uint32_t end = plen == 0 ? have : min_u32(plen, have);
 	uint8_t nh = p[6];
+	uint32_t off;
 
-	for (int i = 0;; i++) {
-		uint32_t hl;
-
-		if (nh == IPPROTO_ESP || nh == IPV6_NEXT_NONE)
-			break;
-		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
-		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_AH &&
-		    nh != IPPROTO_FRAGMENT) {
-			d->tuple.proto = nh;
-			decode_l4(nh, q + off, end - off, cut, hop_limit, d);
-			return;
-		}
-		/* Too long a chain, or a header that does not fit: give up. */
-		if (i == IPV6_MAX_EXTHDRS)
-			return;
-		if (end - off < 2) {
-			d->truncated = cut;
-			return;
-		}
-		hl = ipv6_exthdr_len(nh, q + off);
-		if (hl > end - off) {
-			d->truncated = cut;
-			return;
-		}
-		if (nh == IPPROTO_FRAGMENT) {
-			uint16_t fo = rd16(q + off + 2);
-
-			/* An atomic fragment (RFC 6946) is a whole packet. */
-			if (fo & 0xfff9) {
-				d->fragment = true;
-				d->first_fragment = (fo & 0xfff8) == 0;
-			}
-			if (fo & 0xfff8) {
-				d->tuple.proto = q[off];
-				return;
-			}
-		}
-		nh = q[off];
-		off += hl;
-	}
-	d->tuple.proto = nh;
+	if (ipv6_walk(p + IPV6_HLEN, end, cut, &nh, &off, d))
+		decode_l4(nh, p + IPV6_HLEN + off, end - off, cut, p[7], d);
 }
 
 static void decode_arp(const uint8_t *p, uint32_t len, struct decoded *d)

@@ -120,13 +120,8 @@ static struct detect_pair *pair_of(struct detect *d, int src, int dst)
 static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
 			      uint64_t now_us, uint32_t len, struct flow **out)
 {
-	struct flow_stats before, after;
-	struct flow *f;
+	struct flow *f = flow_table_get(d->flows, key, now_us, NULL);
 
-	flow_table_stats(d->flows, &before);
-	f = flow_table_get(d->flows, key, now_us, NULL);
-	flow_table_stats(d->flows, &after);
-	d->st.flows_evicted += after.evictions - before.evictions;
 	flow_count_packet(f, len);
 	*out = f;
 	if (flow_should_alert(f, now_us, d->conf->repeat_interval))
@@ -306,9 +301,23 @@ const struct detect_pair *detect_pairs(const struct detect *d)
 	return d->pairs;
 }
 
+/*
+ * Every key of the table is put there by detect_key_alerts(), so the
+ * table's own eviction counter is the count of keys forgotten: read when
+ * asked for rather than compared around every lookup.
+ */
+static uint64_t detect_evictions(const struct detect *d)
+{
+	struct flow_stats fs;
+
+	flow_table_stats(d->flows, &fs);
+	return fs.evictions;
+}
+
 void detect_stats_get(const struct detect *d, struct detect_stats *st)
 {
 	*st = d->st;
+	st->flows_evicted = detect_evictions(d);
 }
 
 size_t detect_memory(const struct detect *d)
@@ -359,9 +368,10 @@ void detect_summary_print(const struct detect *d, FILE *out)
 			"repeats of alerted flow keys (counted, not "
 			"re-alerted): %" PRIu64 "\n",
 			d->st.repeats);
-	if (d->st.flows_evicted)
+	uint64_t evicted = detect_evictions(d);
+	if (evicted)
 		fprintf(out,
 			"flow keys evicted at capture.max_flows = %u: %" PRIu64
 			"\n",
-			c->max_flows, d->st.flows_evicted);
+			c->max_flows, evicted);
 }

@@ -3,6 +3,15 @@
  * flow: the bounded flow table. A pool of entries allocated once, hash
  * buckets that are heads of singly linked chains, and an LRU list, all
  * linked by 32-bit indices rather than pointers to keep entries small.
+ * Chain links hold index + 1, so that 0 ends a chain and the buckets are
+ * empty as the kernel hands them over: nothing is written at creation,
+ * and pages are touched only as the table fills.
+ *
+ * A link also carries, in the bits the index does not need, a tag of the
+ * hash of the entry it points to and a bit that says whether that entry
+ * has a successor. A lookup then reads an entry (a cache miss: entries
+ * are read at random) only when its tag matches or the chain goes on
+ * past it; a new key in a bucket of one entry costs no entry read.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,20 +23,25 @@
 #include "flow.h"
 #include "policy.h"
 
-#define NIL UINT32_MAX
+#define NIL	  UINT32_MAX /* end of the LRU list */
+#define CHAIN_END 0	     /* end of a bucket chain */
 
 /* An entry with its links; the public struct comes first (see node_of). */
 struct flow_node {
 	struct flow f;
-	uint32_t hnext; /* next in the bucket chain */
-	uint32_t prev;	/* towards the LRU head (more recent) */
-	uint32_t next;	/* towards the LRU tail (less recent) */
+	uint32_t hnext;	 /* link to the next in the bucket chain */
+	uint32_t prev;	 /* towards the LRU head (more recent) */
+	uint32_t next;	 /* towards the LRU tail (less recent) */
+	uint32_t bucket; /* its bucket: eviction needs no rehash */
 };
 
 struct flow_table {
 	struct flow_node *nodes;
-	uint32_t *buckets;
-	uint32_t mask; /* buckets - 1, a power of two minus one */
+	uint32_t *buckets; /* links to the chain heads */
+	uint32_t mask;	   /* buckets - 1, a power of two minus one */
+	uint32_t imask;	   /* a link's index + 1 bits */
+	uint32_t more;	   /* a link's bit: the entry has a successor */
+	uint32_t tmask;	   /* a link's tag bits (none for the largest) */
 	uint32_t capacity;
 	uint32_t count; /* nodes[0 .. count-1] are in use */
 	uint32_t head;	/* most recently seen */
@@ -140,9 +154,20 @@ void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
 	}
 }
 
-static uint32_t key_bucket(const struct flow_table *t, const struct flow_key *k)
+static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	return (uint32_t)flow_siphash24(t->sipkey, k, sizeof(*k)) & t->mask;
+	return flow_siphash24(t->sipkey, k, sizeof(*k));
+}
+
+/* The bucket from the low half of the hash, the tag from the high half. */
+static uint32_t hash_bucket(const struct flow_table *t, uint64_t h)
+{
+	return (uint32_t)h & t->mask;
+}
+
+static uint32_t hash_tag(const struct flow_table *t, uint64_t h)
+{
+	return (uint32_t)(h >> 32) & t->tmask;
 }
 
 /* --- the table --- */
@@ -217,13 +242,18 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 		return NULL;
 	t->mask = (uint32_t)(nb - 1);
 	t->capacity = (uint32_t)max_flows;
+	/* Links hold index + 1 <= capacity < 2^31: imask has 1 to 31 bits. */
+	t->imask = 1;
+	while (t->imask < t->capacity)
+		t->imask = t->imask << 1 | 1;
+	t->more = t->imask + 1;
+	t->tmask = ~(t->imask | t->more);
 	t->nodes = big_alloc(max_flows * sizeof(*t->nodes));
 	t->buckets = big_alloc(nb * sizeof(*t->buckets));
 	if (!t->nodes || !t->buckets || table_seed(t, seed) < 0) {
 		flow_table_free(t);
 		return NULL;
 	}
-	memset(t->buckets, 0xff, nb * sizeof(*t->buckets)); /* all NIL */
 	t->head = t->tail = NIL;
 	return t;
 }
@@ -264,23 +294,51 @@ static void lru_push_head(struct flow_table *t, uint32_t i)
 	t->head = i;
 }
 
-/* Index of the entry of normalised key @k in bucket @b, or NIL. */
-static uint32_t chain_find(const struct flow_table *t, uint32_t b,
+static uint32_t link_index(const struct flow_table *t, uint32_t l)
+{
+	return (l & t->imask) - 1;
+}
+
+/* The link to entry @i, whose hash has @tag, followed by @next. */
+static uint32_t link_make(const struct flow_table *t, uint32_t i, uint32_t tag,
+			  uint32_t next)
+{
+	return tag | (next != CHAIN_END ? t->more : 0) | (i + 1);
+}
+
+/* Index of the entry of normalised key @k, hashed @h, or NIL. */
+static uint32_t chain_find(const struct flow_table *t, uint64_t h,
 			   const struct flow_key *k)
 {
-	for (uint32_t i = t->buckets[b]; i != NIL; i = t->nodes[i].hnext)
-		if (memcmp(&t->nodes[i].f.key, k, sizeof(*k)) == 0)
+	uint32_t l = t->buckets[hash_bucket(t, h)];
+	uint32_t tag = hash_tag(t, h);
+
+	while (l != CHAIN_END) {
+		uint32_t i = link_index(t, l);
+
+		if ((l & t->tmask) == tag &&
+		    memcmp(&t->nodes[i].f.key, k, sizeof(*k)) == 0)
 			return i;
+		if (!(l & t->more))
+			break;
+		l = t->nodes[i].hnext;
+	}
 	return NIL;
 }
 
 static void chain_remove(struct flow_table *t, uint32_t i)
 {
-	uint32_t *link = &t->buckets[key_bucket(t, &t->nodes[i].f.key)];
+	uint32_t *link = &t->buckets[t->nodes[i].bucket];
+	uint32_t *before = NULL; /* the link to the entry before @i */
 
-	while (*link != i)
-		link = &t->nodes[*link].hnext;
+	while (link_index(t, *link) != i) {
+		before = link;
+		link = &t->nodes[link_index(t, *link)].hnext;
+	}
 	*link = t->nodes[i].hnext;
+	/* The entry before, if any, may now end the chain. */
+	if (*link == CHAIN_END && before)
+		*before &= ~t->more;
 }
 
 /* A node for a new entry: an unused one, else the least recently seen. */
@@ -302,12 +360,14 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
 {
 	struct flow_key k;
 	struct flow_node *n;
+	uint64_t h;
 	uint32_t b, i;
 
 	key_normalize(key, &k);
-	b = key_bucket(t, &k);
+	h = key_hash(t, &k);
+	b = hash_bucket(t, h);
 	t->lookups++;
-	i = chain_find(t, b, &k);
+	i = chain_find(t, h, &k);
 	if (i != NIL) {
 		n = &t->nodes[i];
 		if (t->head != i) {
@@ -327,7 +387,8 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
 	n->f.key = k;
 	n->f.first_us = n->f.last_us = now_us;
 	n->hnext = t->buckets[b];
-	t->buckets[b] = i;
+	n->bucket = b;
+	t->buckets[b] = link_make(t, i, hash_tag(t, h), n->hnext);
 	lru_push_head(t, i);
 	t->inserts++;
 	if (created)
@@ -342,7 +403,7 @@ struct flow *flow_table_find(const struct flow_table *t,
 	uint32_t i;
 
 	key_normalize(key, &k);
-	i = chain_find(t, key_bucket(t, &k), &k);
+	i = chain_find(t, key_hash(t, &k), &k);
 	return i == NIL ? NULL : &t->nodes[i].f;
 }
 
@@ -380,8 +441,8 @@ size_t flow_table_max_chain(const struct flow_table *t)
 	for (size_t b = 0; b <= t->mask; b++) {
 		size_t len = 0;
 
-		for (uint32_t i = t->buckets[b]; i != NIL;
-		     i = t->nodes[i].hnext)
+		for (uint32_t l = t->buckets[b]; l != CHAIN_END;
+		     l = t->nodes[link_index(t, l)].hnext)
 			len++;
 		if (len > longest)
 			longest = len;

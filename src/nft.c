@@ -65,6 +65,8 @@ struct nft {
 	uint32_t seq;
 	bool owner;
 	bool no_persist;
+	bool no_owner; /* the kernel has no owner flag (before 5.12) */
+	bool committed; /* this handle has committed the table once */
 	uint32_t flags;
 };
 
@@ -713,6 +715,24 @@ static int batch_table(struct batch *b, const char *table, uint32_t flags)
 	return 0;
 }
 
+static int batch_deltable(struct batch *b, const char *table)
+{
+	char *p = batch_room(b, "table", table, NULL);
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (!p || !t) {
+		nftnl_table_free(t);
+		return -1;
+	}
+	struct nlmsghdr *nlh = nftnl_table_nlmsg_build_hdr(
+	    p, NFT_MSG_DELTABLE, NFPROTO_INET, 0, b->seq);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	batch_done(b, nlh);
+	return 0;
+}
+
 static int batch_chain(struct batch *b, const char *table,
 		       const struct rs_chain *ch, const char *name, int type)
 {
@@ -1037,7 +1057,7 @@ static int batch_control(struct batch *b, uint16_t type)
 }
 
 static int commit_once(struct nft *n, const struct ruleset *rs, uint32_t flags,
-		       char *err, size_t errlen, int *table_errno)
+		       bool fresh, char *err, size_t errlen, int *table_errno)
 {
 	struct live lv;
 	struct batch b = {0};
@@ -1049,13 +1069,30 @@ static int commit_once(struct nft *n, const struct ruleset *rs, uint32_t flags,
 		live_free(&lv);
 		return -1;
 	}
-	/* An existing table keeps its flags unless it is an orphan to claim. */
-	if (lv.exists && !((lv.flags & NFT_TABLE_F_PERSIST) &&
-			   !(lv.flags & NFT_TABLE_F_OWNER) && n->owner))
+	/*
+	 * A table of our name that nobody owns and that is not a persistent
+	 * orphan (the fail-safe table loaded by nft -f at boot, or one an
+	 * administrator made) cannot be given the owner flag in place: it is
+	 * deleted and created afresh, owned, in the same transaction, so no
+	 * packet meets a gap. An orphan is claimed; an owned one keeps its
+	 * flags (ours, or another process's, which the kernel then refuses).
+	 */
+	bool takeover = lv.exists &&
+			(fresh || (n->owner && !(lv.flags & (NFT_TABLE_F_OWNER |
+							     NFT_TABLE_F_PERSIST))));
+	if (lv.exists && !takeover &&
+	    !((lv.flags & NFT_TABLE_F_PERSIST) &&
+	      !(lv.flags & NFT_TABLE_F_OWNER) && n->owner))
 		flags = lv.flags;
 	b.seq0 = b.seq = n->seq + 1;
 	b.seq--;
+	if (takeover) {
+		live_free(&lv);
+		memset(&lv, 0, sizeof(lv));
+		lv.table = rs->table;
+	}
 	if (batch_control(&b, NFNL_MSG_BATCH_BEGIN) ||
+	    (takeover && batch_deltable(&b, rs->table)) ||
 	    batch_fill(&b, rs, &lv, flags) ||
 	    batch_control(&b, NFNL_MSG_BATCH_END)) {
 		err_append(err, errlen, "building the batch: %s\n",
@@ -1064,8 +1101,10 @@ static int commit_once(struct nft *n, const struct ruleset *rs, uint32_t flags,
 	}
 	n->seq = b.seq;
 	ret = batch_send(n, &b, err, errlen, table_errno);
-	if (!ret)
+	if (!ret) {
 		n->flags = flags;
+		n->committed = true;
+	}
 out : {
 	int e = errno;
 	free(b.buf);
@@ -1076,29 +1115,55 @@ out : {
 	return ret;
 }
 
-int nft_commit(struct nft *n, const struct ruleset *rs, char *err,
-	       size_t errlen)
+static int commit(struct nft *n, const struct ruleset *rs, bool fresh,
+		  char *err, size_t errlen)
 {
 	uint32_t flags = 0;
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (n->owner)
+	if (n->owner && !n->no_owner)
 		flags = NFT_TABLE_F_OWNER |
 			(n->no_persist ? 0 : NFT_TABLE_F_PERSIST);
 	int table_errno = 0;
-	int ret = commit_once(n, rs, flags, err, errlen, &table_errno);
+	int ret = commit_once(n, rs, flags, fresh, err, errlen, &table_errno);
 	if (ret && (flags & NFT_TABLE_F_PERSIST) &&
 	    (table_errno == EOPNOTSUPP || table_errno == EINVAL)) {
 		/* A kernel before 6.9 has no persist flag: owner only. */
 		n->no_persist = true;
+		flags &= ~NFT_TABLE_F_PERSIST;
 		if (err && errlen)
 			err[0] = '\0';
 		table_errno = 0;
-		ret = commit_once(n, rs, flags & ~NFT_TABLE_F_PERSIST, err,
-				  errlen, &table_errno);
+		ret = commit_once(n, rs, flags, fresh, err, errlen,
+				  &table_errno);
+	}
+	if (ret && (flags & NFT_TABLE_F_OWNER) &&
+	    (table_errno == EOPNOTSUPP || table_errno == EINVAL)) {
+		/* Before 5.12 there is no owner flag either: the table is
+		 * then guarded by detection and restore alone. */
+		n->no_owner = true;
+		if (err && errlen)
+			err[0] = '\0';
+		table_errno = 0;
+		ret = commit_once(n, rs, 0, fresh, err, errlen, &table_errno);
 	}
 	return ret;
+}
+
+int nft_commit(struct nft *n, const struct ruleset *rs, char *err,
+	       size_t errlen)
+{
+	/* The first commit of a process replaces whatever table of that name
+	 * it finds, base chains included: a leftover chain "forward" hooked
+	 * elsewhere must not be reused. */
+	return commit(n, rs, !n->committed, err, errlen);
+}
+
+int nft_commit_fresh(struct nft *n, const struct ruleset *rs, char *err,
+		     size_t errlen)
+{
+	return commit(n, rs, true, err, errlen);
 }
 
 int nft_generation_next(struct nft *n, const char *table, unsigned *gen)

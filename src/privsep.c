@@ -447,7 +447,8 @@ void sep_reconfigure(struct sep *s, const struct conf *c, bool monitor)
 static bool iface_up(const char *name)
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* AF_UNIX: the unit allows no IP sockets, and any socket answers. */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	bool up = false;
 
 	if (fd < 0)

@@ -722,6 +722,13 @@ static int build_input(struct build *b)
 		return -1;
 	match_ct(r, CT_INVALID);
 	r->verdict = RS_VERDICT_DROP;
+	/* IPv6 does not work without neighbour discovery, and ND comes from
+	 * link-local addresses that belong to no zone (RFC 4890). */
+	r = rule_add(b, in, "host: ICMPv6 (neighbour discovery) to the gateway");
+	if (!r)
+		return -1;
+	match_add(r, RS_MATCH_L4PROTO)->value = IPPROTO_ICMPV6;
+	r->verdict = RS_VERDICT_ACCEPT;
 
 	for (size_t i = 0; i < c->n_services; i++) {
 		const struct conf_service *sv = &c->services[i];

@@ -112,7 +112,7 @@ flows=(
 
 step "3. Permitted traffic: the approved channels"
 step_flows() {
-	local want=$1 f label exp h src dst port pat i=0
+	local want=$1 f label exp h src dst port pat i=0 pids=()
 	for f in "${flows[@]}"; do
 		IFS='|' read -r label exp h src dst port pat <<<"$f"
 		i=$((i + 1))
@@ -124,8 +124,9 @@ step_flows() {
 				echo blocked >"$tmp/flow.$i"
 			fi
 		) &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 }
 step_flows pass
 for i in 1 2 3; do

@@ -46,7 +46,7 @@ import random
 import struct
 import sys
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 LINK_ETHERNET = 1
 LINK_RAW = 101
@@ -592,9 +592,10 @@ def main(argv=None):
         "random", help="benchmark traffic, written without scapy",
         description="N Ethernet frames of 64 bytes (74 for IPv6/TCP): "
         "IPv4 and IPv6, UDP and TCP SYN, random addresses (both ends of "
-        "one family) drawn from --prefixes or built-in private ranges, "
-        "random source ports, common destination ports. About a second "
-        "per million packets; the same --seed writes the same file.")
+        "one family) drawn from --prefixes or built-in private and test "
+        "ranges, random source ports, common destination ports; IPv4 "
+        "header and TCP/UDP checksums are right. About two seconds per "
+        "million packets; the same --seed writes the same file.")
     r.add_argument("out", help="pcap file to write")
     r.add_argument("--count", type=int, required=True)
     r.add_argument("--seed", type=int, default=1)

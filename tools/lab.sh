@@ -168,6 +168,15 @@ lab_up() {
 	addr gc eth0 10.1.0.100/16
 	addr gc lo 10.100.0.5/32
 	ip -n "$(ns gc)" route add default via 10.1.0.1 src 10.100.0.5
+	# gc would answer My Number hosts straight over its on-link leg (and
+	# the gateway would redirect them there): route them through the
+	# gateway both ways, so intra-zone traffic meets the ruleset.
+	for h in 10.1.0.9 10.1.0.50; do
+		ip -n "$(ns gc)" route replace "$h/32" via 10.1.0.1 dev eth0 \
+			src 10.100.0.5
+	done
+	sysctl_set gw net.ipv4.conf.all.send_redirects=0
+	sysctl_set gw net.ipv4.conf.eth1.send_redirects=0
 
 	# LGWAN segment.
 	link lg eth0 02:00:00:00:02:07 br-lg lg0

@@ -1,46 +1,61 @@
 #!/bin/sh
 # Build and run the libFuzzer targets.
 #   tests/fuzz/run.sh BUILD_DIR SECONDS
-# Each target is built with clang straight from the sources it needs, its
-# checked-in seeds (tests/fuzz/corpus/NAME/) are copied to a scratch corpus
-# under BUILD_DIR so the repository never grows, and it runs for SECONDS.
-# Exits non-zero when a target fails to build or a crash is found; the
-# crashing input is left in BUILD_DIR/fuzz-artifacts/.
+# Each target is built with clang straight from the sources it needs (so it
+# does not depend on how the library was built), its checked-in seeds
+# (tests/fuzz/corpus/NAME/) are copied to a scratch corpus under BUILD_DIR
+# so the repository never grows, and it runs for SECONDS. Exits non-zero
+# when a target fails to build or a crash is found; the crashing input is
+# left in BUILD_DIR/fuzz-artifacts/ and the log in BUILD_DIR/fuzz-NAME.log.
 set -eu
 
-build=${1:?usage: $0 BUILD_DIR SECONDS}
-seconds=${2:?usage: $0 BUILD_DIR SECONDS}
+usage="usage: $0 BUILD_DIR SECONDS"
+build=${1:?$usage}
+seconds=${2:?$usage}
+case "$seconds" in
+'' | *[!0-9]*) echo "$usage" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/../.."
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
 
 CC_FUZZ=${CC_FUZZ:-clang}
 FLAGS="-std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -fno-omit-frame-pointer
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
-# name: the sources it needs besides tests/fuzz/fuzz_NAME.c
-targets="decode:src/decode.c src/addr.c"
-
-mkdir -p "$build/fuzz-artifacts"
-status=0
-echo "$targets" | while IFS=: read -r name srcs; do
+# fuzz_one NAME SOURCES...: tests/fuzz/fuzz_NAME.c plus the sources it needs
+fuzz_one() {
+	name=$1
+	shift
 	bin="$build/fuzz_$name"
 	corpus="$build/fuzz-corpus/$name"
+	log="$build/fuzz-$name.log"
+
 	echo "fuzz: building $name"
-	# shellcheck disable=SC2086 # word splitting of the lists is wanted
-	$CC_FUZZ $FLAGS $srcs "tests/fuzz/fuzz_$name.c" -o "$bin"
-	mkdir -p "$corpus"
+	# shellcheck disable=SC2086 # FLAGS is a list
+	if ! $CC_FUZZ $FLAGS "$@" "tests/fuzz/fuzz_$name.c" -o "$bin"; then
+		echo "fuzz: $name does not build" >&2
+		return 1
+	fi
+	mkdir -p "$corpus" "$build/fuzz-artifacts"
 	if [ -d "tests/fuzz/corpus/$name" ]; then
-		cp -f "tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true
+		cp "tests/fuzz/corpus/$name"/* "$corpus"/
 	fi
 	echo "fuzz: running $name for ${seconds}s"
 	if ! "$bin" -max_total_time="$seconds" -print_final_stats=1 \
 		-timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$build/fuzz-artifacts/${name}-" \
-		"$corpus" >"$build/fuzz-$name.log" 2>&1; then
-		tail -n 60 "$build/fuzz-$name.log" >&2
-		echo "fuzz: $name FAILED (log: $build/fuzz-$name.log)" >&2
-		exit 1
+		-artifact_prefix="$build/fuzz-artifacts/$name-" \
+		"$corpus" >"$log" 2>&1; then
+		tail -n 60 "$log" >&2
+		echo "fuzz: $name FAILED (log: $log)" >&2
+		return 1
 	fi
-	grep -E '^(#[0-9]+.*DONE|Done|stat::)' "$build/fuzz-$name.log" || true
+	stats='executed_units|average_exec_per_sec|new_units_added|peak_rss_mb'
+	grep -E "^(#[0-9]+.*DONE|Done |stat::(number_of_)?($stats))" "$log" ||
+		true
 	echo "fuzz: $name OK"
-done || status=1
+}
+
+status=0
+fuzz_one decode src/decode.c src/addr.c || status=1
 exit $status

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	uint32_t today = 0;
 	int o;
 
-	while ((o = getopt(argc, argv, "pNBVCOg:d:")) != -1) {
+	while ((o = getopt(argc, argv, "+pNBVCOg:d:")) != -1) {
 		switch (o) {
 		case 'p':
 			print = true;

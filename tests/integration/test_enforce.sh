@@ -40,6 +40,7 @@ T=$(lib_tmpdir)
 BUILD=$(cd "$BUILD" && pwd)
 
 ns() { lab_ns "$1"; }
+quiet() { "$@" >/dev/null 2>&1; }
 gwx() { ip netns exec "$(ns gw)" "$@"; }
 
 # The table as text, without what legitimately changes between two
@@ -47,8 +48,7 @@ gwx() { ip netns exec "$(ns gw)" "$@"; }
 # suffix, the owner/persist flags line and nft's progname comment.
 table_norm() {
 	gwx nft list table inet bunri 2>/dev/null |
-		sed -e 's/ # progname .*$//' -e '/^[[:space:]]*flags [a-z, ]*$/d' \
-			-e '/^[[:space:]]*flags $/d' \
+		sed -e 's/ # progname .*$//' -e '/^[[:space:]]*flags\( .*\)*$/{N;d}' \
 			-e 's/packets [0-9]* bytes [0-9]*/packets N bytes N/' \
 			-e 's/_g[0-9][0-9]*/_gN/g'
 }
@@ -80,7 +80,8 @@ probe_one() {
 }
 
 run_probes() {
-	local expect=$1 file=$2 tag=$3 i=0 name rest running=0
+	local expect=$1 file=$2 tag=$3 i=0 name rest
+	local pids=()
 	local dir="$T/probes.$tag"
 	mkdir -p "$dir"
 	while read -r name rest; do
@@ -88,14 +89,16 @@ run_probes() {
 		i=$((i + 1))
 		# shellcheck disable=SC2086
 		(probe_one $rest && echo 0 >"$dir/$i" || echo 1 >"$dir/$i") &
+		pids+=($!)
 		echo "$name" >"$dir/$i.name"
-		running=$((running + 1))
-		if [ "$running" -ge "$PARALLEL" ]; then
-			wait -n
-			running=$((running - 1))
+		# Waiting for the oldest probe is enough to bound the load
+		# (a bare "wait" would also wait for the listeners).
+		if [ "${#pids[@]}" -ge "$PARALLEL" ]; then
+			wait "${pids[0]}"
+			pids=("${pids[@]:1}")
 		fi
 	done <"$file"
-	wait
+	[ "${#pids[@]}" -gt 0 ] && wait "${pids[@]}"
 	local n=$i
 	for ((i = 1; i <= n; i++)); do
 		name="$tag: $(cat "$dir/$i.name")"
@@ -109,14 +112,21 @@ run_probes() {
 }
 
 # The zones' hosts: "HOST ADDR" per line, v4 then v6.
+# (read through ${!name} in denied_list)
+# shellcheck disable=SC2034
 MYNUMBER4="mn 10.1.0.9
 gc 10.100.0.5"
+# shellcheck disable=SC2034
 LGWAN4="lg 10.2.0.7
 mail 10.2.0.25"
+# shellcheck disable=SC2034
 INTERNET4="inet 203.0.113.80"
+# shellcheck disable=SC2034
 MYNUMBER6="mn fd00:1::9"
+# shellcheck disable=SC2034
 LGWAN6="lg fd00:2::7
 mail fd00:2::25"
+# shellcheck disable=SC2034
 INTERNET6="inet 2001:db8::80"
 
 # cross_pairs A B: TCP, UDP and ICMP probes from each host of A to each of B.
@@ -125,9 +135,9 @@ cross_pairs() {
 	while read -r sh sa; do
 		while read -r dh da; do
 			for p in tcp udp; do
-				echo "$p:$sh[$sa]>$dh[$da]:8080 $sh $p $sa $da 8080"
+				echo "$p:${sh}[$sa]>${dh}[$da]:8080 $sh $p $sa $da 8080"
 			done
-			echo "icmp:$sh[$sa]>$dh[$da] $sh icmp $sa $da"
+			echo "icmp:${sh}[$sa]>${dh}[$da] $sh icmp $sa $da"
 		done <<<"$b"
 	done <<<"$a"
 }
@@ -200,24 +210,8 @@ sendp(pkts * 3, iface="eth0", verbose=False)
 EOF
 }
 
-# spoof_seen SPORT: how many spoofed packets reached the My Number host.
-spoof_seen() {
-	local out="$T/sniff.$1"
-	ip netns exec "$(ns mn)" "$PYTHON" "$NETPROBE" sniff --iface eth0 \
-		--seconds 2.5 --ready "$out.ready" >"$out.4" 2>/dev/null &
-	local p4=$!
-	wait_for "[ -e '$out.ready' ]" 5
-	ip netns exec "$(ns mn)" "$PYTHON" "$NETPROBE" sniff --iface eth0 \
-		--seconds 2.0 --src fd00:1::9 --dst fd00:1::50 >"$out.6" 2>/dev/null &
-	local p6=$!
-	sleep 0.3
-	spoof_send "$1"
-	wait "$p4" "$p6"
-	# The first sniffer counted everything; count v4 spoofs separately.
-	echo $(($(cat "$out.6") + 0))
-}
-
-# Simpler and exact: count v4 and v6 spoofs with two filtered sniffers.
+# spoof_count SPORT: "V4 V6", how many spoofed packets reached the My
+# Number host.
 spoof_count() {
 	local sport=$1 d="$T/sniff.$1"
 	mkdir -p "$d"
@@ -283,12 +277,6 @@ if ! lab up >"$T/lab.out" 2>&1; then
 	fail "lab up" "$(tail -n 3 "$T/lab.out")"
 	finish
 fi
-# The government-cloud host answers My Number hosts on its on-link leg and
-# the gateway would redirect them there: make mn <-> gc cross the gateway
-# both ways, so intra-zone traffic really meets the ruleset.
-gwx sysctl -q -w net.ipv4.conf.all.send_redirects=0 \
-	net.ipv4.conf.eth1.send_redirects=0 >/dev/null
-ip -n "$(ns gc)" route add 10.1.0.9/32 via 10.1.0.1 dev eth0 src 10.100.0.5
 
 for h in mn gc lg mail inet; do
 	listen_tcp "$(ns "$h")" 8080 && listen_udp "$(ns "$h")" 8080 ||
@@ -369,21 +357,11 @@ check "spoofed-source alert in the syslog" \
 # ---- reload under a running stream -----------------------------------------
 
 gen0=$(status_field ruleset_generation)
-"$PYTHON" "$T/stream.py" 203.0.113.25 10.2.0.25 25 3 >"$T/stream.out" 2>&1 &
-stream=$!
-# (ip netns exec runs the client in the internet host's namespace)
-kill "$stream" 2>/dev/null
-wait "$stream" 2>/dev/null
 ip netns exec "$(ns inet)" "$PYTHON" "$T/stream.py" 203.0.113.25 10.2.0.25 \
 	25 3 >"$T/stream.out" 2>&1 &
 stream=$!
 sleep 1.2
-cp "$CONF" "$T/good.conf"
-cat >>"$CONF" <<'EOF'
-channels += ();
-EOF
-# libconfig has no "+=": write the changed file properly instead.
-cp "$T/good.conf" "$CONF"
+# An unrelated new channel.
 sed -i 's|^channels = (|channels = (\
   { name = "test-extra"; kind = "other"; from = "lgwan"; to = "internet";\
     dst = [ "203.0.113.99" ]; proto = "udp"; ports = [ 53 ]; },|' "$CONF"
@@ -425,15 +403,15 @@ table_norm >"$T/table.before"
 gen=$(status_field ruleset_generation)
 
 # A syntax error.
-sed -i 's/^  mode = "enforce";/  mode = "enforce"/' "$CONF"
-line=$(grep -n '^  mode = "enforce"$' "$CONF" | cut -d: -f1)
+sed -i 's/^  mode = "enforce";/  mode = ;/' "$CONF"
+line=$(grep -n '^  mode = ;$' "$CONF" | cut -d: -f1)
 kill -HUP "$BUNRID_PID"
 check "bad config: refusal logged" \
 	syslog_wait 'configuration refused, still running the previous' 5
 # FILE:LINE of the error (libconfig reports it at or after the line).
 check "bad config: the reason names FILE:LINE" \
 	grep -Eq "$CONF:($line|$((line + 1))):" "$T/log/syslog"
-check "bad config: the daemon still answers" ctl status
+check "bad config: the daemon still answers" quiet ctl status
 check "bad config: ruleset unchanged" \
 	cmp -s "$T/table.before" <(table_norm)
 check "bad config: generation unchanged" \
@@ -453,8 +431,7 @@ if gcc -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude $SAN -o "$TOOL" \
 	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
 		libcap-ng libsystemd) 2>"$T/tool.err"; then
 	sed 's/table = "bunri";/table = "bt_held";/' "$T/loaded.conf" >"$T/held.conf"
-	# POSIXLY_CORRECT: the tool expects "--" right after CONF.
-	POSIXLY_CORRECT=1 ip netns exec "$(ns gw)" "$TOOL" "$T/held.conf" -- \
+	ip netns exec "$(ns gw)" "$TOOL" "$T/held.conf" -- \
 		/bin/sh -c "echo \$\$ >'$T/held.pid'; exec sleep 30" \
 		>"$T/held.out" 2>&1 &
 	held=$!
@@ -511,13 +488,14 @@ check_not "owned: lgwan > mynumber still blocked" \
 
 # ---- stopping: fail closed ---------------------------------------------------
 
+pid=$BUNRID_PID
+t0=$SECONDS
 bunrid_stop
+# bunrid_stop falls back to SIGKILL after 5 s.
+check "SIGTERM: bunrid exits at once" [ $((SECONDS - t0)) -lt 5 ]
+check_not "SIGTERM: the daemon is gone" quiet kill -0 "$pid"
 check "SIGTERM: logged that the ruleset stays" \
 	syslog_wait 'stopping; the ruleset stays in place' 3
-check "SIGTERM: the daemon is gone" \
-	[ -z "$(ip netns pids "$(ns gw)" | while read -r p; do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = bunrid ] && echo "$p"
-	done)" ]
 check "stopped: table inet bunri is still listed" \
 	cmp -s "$T/table.before" <(table_norm)
 check_not "stopped: lgwan > mynumber still blocked" \
@@ -531,15 +509,16 @@ check "stopped: the administrator can delete the orphaned table" \
 
 # ---- tampering with an adopted, unowned table -------------------------------
 #
-# A table that exists before bunrid starts keeps its flags (nft.c): made by
-# `nft add table`, it has no owner, so other processes can change it and
-# the daemon must notice and undo.
+# With daemon.table_owner = false (or on a kernel without the owner flag)
+# other processes can change the table, and the daemon must notice and undo.
 
-# start_unowned: a plain table inet bunri, then bunrid adopting it.
+# start_unowned: bunrid with table_owner = false, replacing a plain table
+# inet bunri made beforehand (as the fail-safe boot leaves one).
 start_unowned() {
+	sed 's/^daemon: {/daemon: { table_owner = false;/' "$CONF" >"$T/unowned.conf"
 	gwx nft delete table inet bunri 2>/dev/null
 	gwx nft add table inet bunri &&
-		bunrid_start "$BUILD" "$CONF" "$T/log" &&
+		bunrid_start "$BUILD" "$T/unowned.conf" "$T/log" &&
 		wait_for "cmp -s '$T/table.before' <(table_norm)" 3
 }
 
@@ -584,29 +563,31 @@ tamper() {
 }
 
 if start_unowned; then
-	ok "bunrid adopts a plain table inet bunri"
-	check "adopted table has no owner" \
-		grep -qv 'flags owner' <(gwx nft list table inet bunri | head -n 3)
+	ok "bunrid (table_owner = false) replaces a plain table inet bunri"
+	check_not "adopted table has no owner" \
+		grep -q 'flags owner' <(gwx nft list table inet bunri)
 	h=$(gwx nft -a list chain inet bunri forward |
 		sed -n 's/.*iifname "eth2" jump spoof_lgwan.* # handle \([0-9]*\)$/\1/p')
 	tamper "nft delete rule" delete rule inet bunri forward handle "${h:-0}"
 	tamper "nft flush ruleset" flush ruleset
-	# The restored table is a new one, created with the owner flag.
-	check "restored table is owned" \
+	# The restored table is a new one, as configured: not owned.
+	check_not "restored table follows table_owner = false" \
 		grep -q 'flags owner' <(gwx nft list table inet bunri)
 	bunrid_stop
 else
 	fail "bunrid adopts a plain table inet bunri" \
 		"$(tail -n 5 "$T/log/bunrid.out")"
+	bunrid_stop
 fi
 if start_unowned; then
 	tamper "nft delete table" delete table inet bunri
 	check "status counts tampering and restoring" \
-		[ "$(status_field tampered)" -ge 1 ] && [ "$(status_field restored)" -ge 1 ]
+		[ "$(status_field tampered)" -ge 1 -a "$(status_field restored)" -ge 1 ]
 	bunrid_stop
 else
 	fail "bunrid adopts a plain table inet bunri (again)" \
 		"$(tail -n 5 "$T/log/bunrid.out")"
+	bunrid_stop
 fi
 check "finally: table inet bunri in place" \
 	cmp -s "$T/table.before" <(table_norm)

@@ -7,6 +7,8 @@
 #
 # usage: test_lab.sh [BUILD_DIR]      (root; BUILD_DIR is not needed)
 
+# Helpers called through check look unreachable to shellcheck.
+# shellcheck disable=SC2317
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh

@@ -32,9 +32,9 @@ gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $SAN \
 	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
 		libcap-ng libsystemd) || { echo "FAIL: cannot build tool"; exit 1; }
 
-fail=0
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
+fail=0 passed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $*"; fail=$((fail + 1)); }
 fresh() {
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
@@ -127,4 +127,22 @@ for conf in $confs; do
 		ok "$name: refused batch left the ruleset untouched" ||
 		bad "$name: refused batch changed the ruleset"
 done
-exit $fail
+
+# A leftover table whose chain "forward" is hooked elsewhere (here: input)
+# must not be reused: the first commit replaces the table, base chains
+# included, in one transaction.
+ip netns exec "$NSA" nft delete table inet bunri 2>/dev/null
+ip netns exec "$NSA" nft -f - <<'NFT'
+table inet bunri {
+	chain forward { type filter hook input priority 0; policy accept; }
+}
+NFT
+if ip netns exec "$NSA" "$TOOL" -V conf/bunri.conf >/dev/null 2>&1 &&
+	ip netns exec "$NSA" nft list chain inet bunri forward |
+	grep -q "hook forward priority filter - 5"; then
+	ok "a leftover chain forward hooked on input is replaced, not reused"
+else
+	bad "a leftover chain forward hooked on input was reused"
+fi
+echo "$passed passed, $fail failed"
+[ "$fail" -eq 0 ]

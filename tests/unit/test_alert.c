@@ -488,6 +488,58 @@ START_TEST(test_json_ts_zones)
 END_TEST
 
 /*
+ * The date and offset are kept for the last second formatted: the next
+ * second, a step back and a day later must each be computed afresh.
+ */
+START_TEST(test_json_ts_seconds)
+{
+	static const struct {
+		time_t sec;
+		const char *want;
+	} v[] = {
+	    {EXAMPLE_SEC, "\"ts\":\"2026-11-23T10:15:02.123456+09:00\""},
+	    {EXAMPLE_SEC + 1, "\"ts\":\"2026-11-23T10:15:03.123456+09:00\""},
+	    {EXAMPLE_SEC, "\"ts\":\"2026-11-23T10:15:02.123456+09:00\""},
+	    {EXAMPLE_SEC + 86400 + 3600,
+	     "\"ts\":\"2026-11-24T11:15:02.123456+09:00\""},
+	    {EXAMPLE_SEC + 86400 + 3600,
+	     "\"ts\":\"2026-11-24T11:15:02.123456+09:00\""},
+	};
+	struct alert a;
+
+	set_tz("Asia/Tokyo");
+	example(&a);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		a.ts.tv_sec = v[i].sec;
+		ck_assert_msg(strstr(json(&a), v[i].want), "%zu: %s", i,
+			      json(&a));
+	}
+}
+END_TEST
+
+/* Dotted quads are formatted by hand: the same text as addr_format(). */
+START_TEST(test_ipv4_text)
+{
+	static const char *const v[] = {"0.0.0.0", "255.255.255.255",
+					"1.20.100.9", "10.0.0.100",
+					"192.168.10.1"};
+	struct alert a;
+	char want[128];
+
+	example(&a);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		a.src = addr_of(v[i]);
+		a.dst = addr_of(v[(i + 1) % 5]);
+		snprintf(want, sizeof(want), " src=%s sport=51514 dst=%s ",
+			 v[i], v[(i + 1) % 5]);
+		ck_assert_msg(strstr(kv(&a), want), "%s", kv(&a));
+		snprintf(want, sizeof(want), "\"src\":\"%s\",", v[i]);
+		ck_assert_msg(strstr(json(&a), want), "%s", json(&a));
+	}
+}
+END_TEST
+
+/*
  * For every buffer size from 0 to beyond the need, the output is the
  * full text cut to fit, always terminated, and the return value does not
  * change. Each buffer is allocated at its exact size so ASan catches a
@@ -552,6 +604,8 @@ static Suite *alert_suite(void)
 	tcase_add_test(tc, test_json_design_example);
 	tcase_add_test(tc, test_json_escaping);
 	tcase_add_test(tc, test_json_ts_zones);
+	tcase_add_test(tc, test_json_ts_seconds);
+	tcase_add_test(tc, test_ipv4_text);
 	tcase_add_test(tc, test_truncation);
 	suite_add_tcase(s, tc);
 	return s;

@@ -24,9 +24,9 @@ static const uint8_t mac_b[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0b};
 static const uint8_t v4_a[4] = {10, 1, 2, 3};
 static const uint8_t v4_b[4] = {192, 0, 2, 200};
 static const uint8_t v6_a[16] = {0xfd, 0, 0, 1, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x0a};
+				 0,    0, 0, 0, 0, 0, 0, 0x0a};
 static const uint8_t v6_b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x0b};
+				 0,    0,    0,	   0,	 0, 0, 0, 0x0b};
 static const uint8_t v6_zero[16];
 
 static void put8(struct pkt *p, unsigned v)
@@ -173,8 +173,7 @@ static void tcp(struct pkt *p, unsigned sport, unsigned dport, unsigned flags,
 		put8(p, 1);
 }
 
-static void udp(struct pkt *p, unsigned sport, unsigned dport,
-		unsigned paylen)
+static void udp(struct pkt *p, unsigned sport, unsigned dport, unsigned paylen)
 {
 	put16(p, sport);
 	put16(p, dport);
@@ -280,9 +279,8 @@ START_TEST(test_wire_len_and_unknown_linktype)
 	struct decoded d;
 
 	build_eth_v4_tcp(&p);
-	ck_assert_int_eq(decode_packet(DECODE_LINK_ETHERNET, p.b, p.n, 1514,
-				       &d),
-			 0);
+	ck_assert_int_eq(
+	    decode_packet(DECODE_LINK_ETHERNET, p.b, p.n, 1514, &d), 0);
 	ck_assert_uint_eq(d.wire_len, 1514);
 	/* The struct is zeroed, even for a link type it does not handle. */
 	memset(&d, 0xa5, sizeof(d));
@@ -319,8 +317,7 @@ START_TEST(test_unknown_ethertype)
 END_TEST
 
 /* SLL header: packet type, ARPHRD, address length and address, protocol. */
-static void sll(struct pkt *p, unsigned hatype, unsigned halen,
-		unsigned proto)
+static void sll(struct pkt *p, unsigned hatype, unsigned halen, unsigned proto)
 {
 	put16(p, 0); /* to us */
 	put16(p, hatype);
@@ -330,8 +327,7 @@ static void sll(struct pkt *p, unsigned hatype, unsigned halen,
 	put16(p, proto);
 }
 
-static void sll2(struct pkt *p, unsigned hatype, unsigned halen,
-		 unsigned proto)
+static void sll2(struct pkt *p, unsigned hatype, unsigned halen, unsigned proto)
 {
 	put16(p, proto);
 	put16(p, 0);
@@ -807,12 +803,9 @@ START_TEST(test_ipv6_ext_each)
 		unsigned first;
 		void (*build)(struct pkt *p);
 	} cases[] = {
-		{IPPROTO_HOPOPTS, ext_hbh_only},
-		{IPPROTO_ROUTING, ext_rt_only},
-		{IPPROTO_DSTOPTS, ext_dst_only},
-		{IPPROTO_AH, ext_ah_only},
-		{IPPROTO_FRAGMENT, ext_atomic_frag},
-		{IPPROTO_HOPOPTS, ext_chain},
+	    {IPPROTO_HOPOPTS, ext_hbh_only},	 {IPPROTO_ROUTING, ext_rt_only},
+	    {IPPROTO_DSTOPTS, ext_dst_only},	 {IPPROTO_AH, ext_ah_only},
+	    {IPPROTO_FRAGMENT, ext_atomic_frag}, {IPPROTO_HOPOPTS, ext_chain},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1110,8 +1103,8 @@ END_TEST
 
 /* NS or NA for @target, with the options @opts (@olen bytes). */
 static void build_nd(struct pkt *p, unsigned type, const uint8_t *src,
-		     unsigned hlim, const uint8_t *target,
-		     const uint8_t *opts, unsigned olen)
+		     unsigned hlim, const uint8_t *target, const uint8_t *opts,
+		     unsigned olen)
 {
 	uint32_t ip;
 
@@ -1126,14 +1119,14 @@ static void build_nd(struct pkt *p, unsigned type, const uint8_t *src,
 	ipv6_end(p, ip);
 }
 
-static const uint8_t nd_target[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
-				      0, 0, 0, 0, 0, 0, 0x12, 0x34};
+static const uint8_t nd_target[16] = {0xfe, 0x80, 0, 0, 0, 0, 0,    0,
+				      0,    0,	  0, 0, 0, 0, 0x12, 0x34};
 
 START_TEST(test_nd_ns)
 {
 	/* A nonce option first (RFC 3971 style), then SLLA. */
-	static const uint8_t opts[] = {14, 1, 1, 2, 3, 4, 5, 6,
-				       1, 1, 0x02, 0, 0, 0, 0, 0x0a};
+	static const uint8_t opts[] = {14, 1, 1,    2, 3, 4, 5, 6,
+				       1,  1, 0x02, 0, 0, 0, 0, 0x0a};
 	struct pkt p = {0};
 	struct decoded d;
 
@@ -1167,6 +1160,32 @@ START_TEST(test_nd_ns)
 	build_nd(&p, 135, v6_a, 254, nd_target, opts, sizeof(opts));
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(!d.has_sighting);
+
+	/* Fragmented ND (RFC 6980): decoded, but no sighting. */
+	memset(&p, 0, sizeof(p));
+	{
+		uint32_t ip;
+
+		eth(&p, 0x86dd);
+		ip = ipv6(&p, IPPROTO_FRAGMENT, 255, v6_a, v6_b);
+		ext_frag(&p, IPPROTO_ICMPV6, 0, true);
+		put8(&p, 135);
+		put8(&p, 0);
+		put16(&p, 0);
+		put32(&p, 0);
+		putn(&p, nd_target, 16);
+		putn(&p, opts, sizeof(opts));
+		ipv6_end(&p, ip);
+	}
+	run(DECODE_LINK_ETHERNET, &p, &d);
+	ck_assert(d.has_icmp);
+	ck_assert(d.first_fragment);
+	ck_assert(!d.has_sighting);
+	/* The same, unfragmented (M clear): an atomic fragment is whole. */
+	set16(&p, 14 + 40 + 2, 0);
+	run(DECODE_LINK_ETHERNET, &p, &d);
+	ck_assert(!d.fragment);
+	ck_assert(d.has_sighting);
 
 	/* No SLLA (only a TLLA, which an NS does not carry). */
 	static const uint8_t tlla[] = {2, 1, 0x02, 0, 0, 0, 0, 0x0a};
@@ -1204,14 +1223,14 @@ END_TEST
 START_TEST(test_nd_bad_options)
 {
 	/* A zero-length option before the TLLA: malformed, stop there. */
-	static const uint8_t zero[] = {3, 0, 0, 0, 0, 0, 0, 0,
+	static const uint8_t zero[] = {3, 0, 0,	   0, 0, 0, 0, 0,
 				       2, 1, 0x02, 0, 0, 0, 0, 0x0b};
 	/* An option claiming more than the message holds. */
 	static const uint8_t over[] = {2, 4, 0x02, 0, 0, 0, 0, 0x0b};
 	/* A TLLA of 16 bytes (not Ethernet) then a good one. */
-	static const uint8_t big[] = {2, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-				      11, 12, 13, 14, 2, 1, 0x02, 0, 0, 0, 0,
-				      0x0b};
+	static const uint8_t big[] = {2, 2, 1,	  2,  3,  4,  5,  6,
+				      7, 8, 9,	  10, 11, 12, 13, 14,
+				      2, 1, 0x02, 0,  0,  0,  0,  0x0b};
 	struct pkt p = {0};
 	struct decoded d;
 
@@ -1317,8 +1336,9 @@ START_TEST(test_truncation_every_offset_links)
 		ipv4_end(&p, ip);
 		for (uint32_t cap = 0; cap <= p.n; cap++) {
 			ck_assert_int_eq(run_cap(links[k], &p, cap, &d), 0);
-			ck_assert(d.l3 == (cap >= hdr[k] + 20 ? DECODE_L3_IPV4
-							     : DECODE_L3_NONE));
+			ck_assert(d.l3 == (cap >= hdr[k] + 20
+					       ? DECODE_L3_IPV4
+					       : DECODE_L3_NONE));
 			ck_assert(d.tuple.has_ports ==
 				  (cap >= hdr[k] + 28 + 8));
 			ck_assert(d.truncated == (cap < hdr[k] + 28 + 8));

@@ -515,6 +515,70 @@ START_TEST(test_collisions_fixed_seed)
 }
 END_TEST
 
+/*
+ * The table against a plain model (an array in LRU order) over random
+ * gets in small tables, so that chains of every length are built, cut
+ * in the middle and at their ends by eviction: after every step each key
+ * is found exactly when the model holds it, creation is reported when the
+ * model lacked it, and the walk gives the model's order.
+ */
+START_TEST(test_model)
+{
+	enum { ROUNDS = 24, OPS = 400, MAX_CAP = 32, MAX_SPACE = 48 };
+	uint64_t seed = SEED;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		uint32_t cap = 1 + (uint32_t)(rnd(&seed) % MAX_CAP);
+		uint32_t space = 1 + (uint32_t)(rnd(&seed) % MAX_SPACE);
+		struct flow_table *t = flow_table_new(cap, rnd(&seed) | 1);
+		uint32_t lru[MAX_CAP], n = 0; /* lru[0]: most recent */
+
+		ck_assert_ptr_nonnull(t);
+		for (uint32_t op = 0; op < OPS; op++) {
+			uint32_t key = (uint32_t)(rnd(&seed) % space);
+			struct flow_key k = key_v4(key);
+			uint32_t pos = n;
+			bool created;
+
+			flow_table_get(t, &k, op, &created);
+			for (uint32_t i = 0; i < n; i++)
+				if (lru[i] == key)
+					pos = i;
+			ck_assert_int_eq(created, pos == n);
+			if (pos == n) {
+				/* New: when full, the least recent goes. */
+				if (n < cap)
+					n++;
+				pos = n - 1;
+			}
+			memmove(lru + 1, lru, pos * sizeof(lru[0]));
+			lru[0] = key;
+
+			for (uint32_t q = 0; q < space; q++) {
+				struct flow_key kq = key_v4(q);
+				bool held = false;
+
+				for (uint32_t i = 0; i < n; i++)
+					held |= lru[i] == q;
+				ck_assert_int_eq(
+				    flow_table_find(t, &kq) != NULL, held);
+			}
+			uint32_t i = 0;
+			for (struct flow *f = flow_table_next(t, NULL); f;
+			     f = flow_table_next(t, f), i++) {
+				struct flow_key kw = key_v4(lru[i]);
+
+				ck_assert_uint_lt(i, n);
+				ck_assert_int_eq(
+				    memcmp(&f->key, &kw, sizeof(kw)), 0);
+			}
+			ck_assert_uint_eq(i, n);
+		}
+		flow_table_free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_memory_accounting)
 {
 	struct flow_table *t = flow_table_new(1000, SEED);
@@ -558,6 +622,7 @@ static Suite *flow_suite(void)
 	tcase_add_test(tc, test_repeat_through_table);
 	tcase_add_test(tc, test_many_random);
 	tcase_add_test(tc, test_collisions_fixed_seed);
+	tcase_add_test(tc, test_model);
 	tcase_add_test(tc, test_memory_accounting);
 	suite_add_tcase(s, tc);
 	return s;
