@@ -102,9 +102,6 @@ demo:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@tools/deps.sh check
-	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT=-O1 \
-		SAN="-fsanitize=fuzzer-no-link,address,undefined" \
-		build/fuzz/libbunri.a
 	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 bench:

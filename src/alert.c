@@ -4,7 +4,6 @@
  * key=value line for syslog and the JSON-lines object. Both walk the same
  * list of fields in the same order, so they cannot drift apart.
  */
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -487,29 +486,6 @@ static void put_str(const struct sink *k, struct out *o, const struct key *key,
 		k->str(o, key, val);
 }
 
-/*
- * The text of addr_format(): dotted quads by hand, as every other alert
- * of an audit carries two of them; IPv6 keeps inet_ntop() for RFC 5952.
- */
-static const char *alert_addr_text(const struct addr *a, char *buf, size_t len)
-{
-	char *p = buf;
-
-	if (a->family != AF_INET || len < sizeof("255.255.255.255"))
-		return addr_format(a, buf, len);
-	for (int i = 0; i < 4; i++) {
-		char tmp[3];
-		char *d = fmt_u64(tmp + sizeof(tmp), a->b[i]);
-
-		if (i)
-			*p++ = '.';
-		while (d < tmp + sizeof(tmp))
-			*p++ = *d++;
-	}
-	*p = '\0';
-	return buf;
-}
-
 static void alert_fields_flow(const struct alert *a, const struct sink *k,
 			      struct out *o)
 {
@@ -517,10 +493,10 @@ static void alert_fields_flow(const struct alert *a, const struct sink *k,
 
 	k->plain(o, KEY("proto"),
 		 alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
-	k->plain(o, KEY("src"), alert_addr_text(&a->src, src, sizeof(src)));
+	k->plain(o, KEY("src"), addr_format(&a->src, src, sizeof(src)));
 	if (a->has_ports)
 		k->num(o, KEY("sport"), a->sport);
-	k->plain(o, KEY("dst"), alert_addr_text(&a->dst, dst, sizeof(dst)));
+	k->plain(o, KEY("dst"), addr_format(&a->dst, dst, sizeof(dst)));
 	if (a->has_ports) {
 		k->num(o, KEY("dport"), a->dport);
 	} else if (a->has_icmp) {

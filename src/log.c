@@ -36,6 +36,9 @@ void log_set_facility(int facility)
 }
 
 static void log_vwrite(int pri, const char *fmt, va_list ap, int err)
+	__attribute__((format(printf, 2, 0)));
+
+static void log_vwrite(int pri, const char *fmt, va_list ap, int err)
 {
 	char msg[1024];
 
