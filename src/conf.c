@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "day.h"
 #include "zone.h"
 
 /* Zone, channel and table names become nftables chain and set names. */
@@ -781,10 +782,7 @@ static void ports_parse(struct loader *l, const config_setting_t *g,
 /* "YYYY-MM-DD", a real calendar date, as YYYYMMDD; 0 when bad. */
 static uint32_t date_parse(const char *s)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	unsigned y = 0, m = 0, d = 0;
-	int dim;
+	uint32_t ymd = 0;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return 0;
@@ -793,21 +791,9 @@ static uint32_t date_parse(const char *s)
 			continue;
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
-		if (i < 4)
-			y = y * 10 + (s[i] - '0');
-		else if (i < 7)
-			m = m * 10 + (s[i] - '0');
-		else
-			d = d * 10 + (s[i] - '0');
+		ymd = ymd * 10 + (uint32_t)(s[i] - '0');
 	}
-	if (y < 1970 || m < 1 || m > 12)
-		return 0;
-	dim = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dim = 29;
-	if (d < 1 || (int)d > dim)
-		return 0;
-	return y * 10000 + m * 100 + d;
+	return day_valid(ymd) ? ymd : 0;
 }
 
 static int hex_val(char c)

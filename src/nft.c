@@ -696,7 +696,9 @@ static void batch_done(struct batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-static int batch_table(struct batch *b, const char *table, uint32_t flags)
+/* NFT_MSG_NEWTABLE with @flags, or NFT_MSG_DELTABLE. */
+static int batch_table(struct batch *b, const char *table, int type,
+		       uint32_t flags)
 {
 	char *p = batch_room(b, "table", table, NULL);
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -706,27 +708,11 @@ static int batch_table(struct batch *b, const char *table, uint32_t flags)
 		return -1;
 	}
 	struct nlmsghdr *nlh = nftnl_table_nlmsg_build_hdr(
-	    p, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, b->seq);
+	    p, type, NFPROTO_INET, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
+	    b->seq);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	batch_done(b, nlh);
-	return 0;
-}
-
-static int batch_deltable(struct batch *b, const char *table)
-{
-	char *p = batch_room(b, "table", table, NULL);
-	struct nftnl_table *t = nftnl_table_alloc();
-
-	if (!p || !t) {
-		nftnl_table_free(t);
-		return -1;
-	}
-	struct nlmsghdr *nlh = nftnl_table_nlmsg_build_hdr(
-	    p, NFT_MSG_DELTABLE, NFPROTO_INET, 0, b->seq);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	if (type == NFT_MSG_NEWTABLE)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	batch_done(b, nlh);
@@ -913,7 +899,7 @@ static int batch_fill(struct batch *b, const struct ruleset *rs,
 	const char *t = rs->table;
 
 	if (!lv->exists || flags != lv->flags)
-		if (batch_table(b, t, flags))
+		if (batch_table(b, t, NFT_MSG_NEWTABLE, flags))
 			return -1;
 	for (size_t i = 0; i < rs->n_chains; i++)
 		if (!names_has(&lv->chains, rs->chains[i].name) &&
@@ -1092,7 +1078,7 @@ static int commit_once(struct nft *n, const struct ruleset *rs, uint32_t flags,
 		lv.table = rs->table;
 	}
 	if (batch_control(&b, NFNL_MSG_BATCH_BEGIN) ||
-	    (takeover && batch_deltable(&b, rs->table)) ||
+	    (takeover && batch_table(&b, rs->table, NFT_MSG_DELTABLE, 0)) ||
 	    batch_fill(&b, rs, &lv, flags) ||
 	    batch_control(&b, NFNL_MSG_BATCH_END)) {
 		err_append(err, errlen, "building the batch: %s\n",

@@ -76,7 +76,9 @@ replay() {
 # "SENT PPS CAPTURED".
 pcap_count_run() {
 	local out=$tmp/pc.out pid r
-	nsx "$tmp/pcap_count" vb 32 160 >"$out" 2>&1 &
+	# Not through nsx: a function would run in a subshell, and $! must be
+	# the capturer itself for the signal.
+	ip netns exec "$NS" "$tmp/pcap_count" vb 32 160 >"$out" 2>&1 &
 	pid=$!
 	wait_for "grep -q ready '$out'" 5 || { cat "$out" >&2; return 1; }
 	r=$(replay "$@")
