@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "decode.h"
@@ -15,6 +20,8 @@
 struct capture_if {
 	char *name;
 	int zone;
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
 	pcap_t *p;
 	int fd;
 	int linktype;
@@ -69,8 +76,6 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h,
 	struct detect_ctx ctx = {
 		.iface = ci->name,
 		.iface_zone = ci->zone,
-		.enforcing = !cap->monitor && ci->zone != ZONE_NONE &&
-			     cap->conf->mode == CONF_MODE_ENFORCE,
 		.new_station = true,
 	};
 	struct timespec ts = { .tv_sec = h->ts.tv_sec,
@@ -79,6 +84,12 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h,
 	ci->packets++;
 	if (decode_packet(ci->linktype, bytes, h->caplen, h->len, &d) < 0)
 		return;
+	/* Only a frame sent to the gateway meets its ruleset: one a switch
+	 * floods past it (promiscuous capture) is merely observed. */
+	ctx.enforcing = !cap->monitor && ci->zone != ZONE_NONE &&
+			cap->conf->mode == CONF_MODE_ENFORCE &&
+			(!ci->has_hwaddr || ci->linktype != DLT_EN10MB ||
+			 !memcmp(d.dst_mac, ci->hwaddr, 6));
 	detect_packet(cap->detect, &d, &ctx, &ts);
 }
 
@@ -95,6 +106,25 @@ static void capture_readable(int fd, uint32_t events, void *arg)
 		snprintf(why, sizeof(why), "%s", pcap_geterr(ci->p));
 		capture_if_fail(ci, time(NULL), why);
 	}
+}
+
+/* The interface's own Ethernet address, to tell frames sent to it. */
+static void capture_if_hwaddr(struct capture_if *ci)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ci->has_hwaddr = false;
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ci->name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
+	    ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER) {
+		memcpy(ci->hwaddr, ifr.ifr_hwaddr.sa_data, 6);
+		ci->has_hwaddr = true;
+	}
+	close(fd);
 }
 
 static int capture_if_open(struct capture_if *ci, time_t now)
@@ -143,6 +173,7 @@ static int capture_if_open(struct capture_if *ci, time_t now)
 		return -1;
 	}
 	ci->p = p;
+	capture_if_hwaddr(ci);
 	if (ev_add(ci->cap->ev, ci->fd, EPOLLIN, capture_readable, ci) < 0) {
 		capture_if_fail(ci, now, strerror(errno));
 		return -1;

@@ -159,6 +159,42 @@ static void detect_emit(struct detect *d, struct alert *a, int src_zone,
 	d->fn(a, d->arg);
 }
 
+/*
+ * Is @p the answer to a forbidden flow already alerted (the server's
+ * SYN-ACK seen on a mirror port, an echo reply)? Then it belongs to that
+ * alert: its packet is counted there, and it raises no alert of its own.
+ */
+static bool detect_is_answer(struct detect *d, const struct decoded *p,
+			     uint32_t len)
+{
+	struct flow_tuple rt = p->tuple;
+	struct flow_key rk;
+	uint8_t type = 0;
+	struct flow *f;
+
+	if (p->tuple.has_ports) {
+		rt.src = p->tuple.dst;
+		rt.dst = p->tuple.src;
+		rt.sport = p->tuple.dport;
+		rt.dport = p->tuple.sport;
+	} else if (p->has_icmp && (p->icmp_type == 0 || p->icmp_type == 129)) {
+		/* Echo reply → the request it answers (ICMP 8, ICMPv6 128). */
+		rt.src = p->tuple.dst;
+		rt.dst = p->tuple.src;
+		type = p->icmp_type == 0 ? 8 : 128;
+	} else {
+		return false;
+	}
+	flow_key_from_tuple(&rt, p->has_icmp, type, &rk);
+	rk.pad = ALERT_CROSS_ZONE;
+	f = flow_table_find(d->flows, &rk);
+	if (!f)
+		return false;
+	flow_count_packet(f, len);
+	d->st.repeats++;
+	return true;
+}
+
 static void detect_flow(struct detect *d, const struct decoded *p,
 			const struct detect_ctx *ctx,
 			const struct timespec *ts)
@@ -197,6 +233,8 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 		type = ALERT_UNZONED;
 	else
 		type = ALERT_CROSS_ZONE;
+	if (type == ALERT_CROSS_ZONE && detect_is_answer(d, p, p->wire_len))
+		return;
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type, &key);
 	/* The same addresses may be spoofed on one interface and not on
 	 * another: keep the alert types apart. */

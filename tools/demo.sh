@@ -39,6 +39,13 @@ step() {
 }
 say() { printf '%s\n' "$*"; }
 indent() { sed 's/^/    /'; }
+# pad TEXT WIDTH: TEXT left-aligned in WIDTH terminal columns (printf's
+# widths count bytes, and the Japanese names are two columns a character).
+pad() {
+	local d
+	d=$(printf '%s' "$1" | LC_ALL=C.UTF-8 wc -L)
+	printf '%s%*s' "$1" $(($2 > d ? $2 - d : 0)) ''
+}
 die() {
 	printf '%sdemo: %s%s\n' "$R" "$*" "$N" >&2
 	exit 1
@@ -75,7 +82,7 @@ NS_GW=$(lab_ns gw) NS_LG=$(lab_ns lg) NS_MN=$(lab_ns mn)
 NS_INET=$(lab_ns inet) NS_MAIL=$(lab_ns mail)
 
 # The sample configuration, with the mirror port watched too.
-conf=$(lab_conf "$tmp" -e 's/user = "bunri"/user = "root"/' \
+conf=$(lab_conf "$tmp" \
 	-e 's/interfaces = \[ "eth0", "eth1", "eth2" \];/interfaces = [ "eth0", "eth1", "eth2", "span0" ];/')
 grep -q '"span0" ]' "$conf" || die "conf/bunri.conf has changed: cannot add span0 to capture.interfaces"
 
@@ -132,7 +139,7 @@ step_flows pass
 for i in 1 2 3; do
 	IFS='|' read -r label exp h src dst port pat <<<"${flows[$((i - 1))]}"
 	r=$(cat "$tmp/flow.$i")
-	printf '  %-48s %s:%s → %s:%s  %s\n' "$label" "$h" "$src" "$dst" "$port" \
+	printf '  %s %s:%s → %s:%s  %s\n' "$(pad "$label" 48)" "$h" "$src" "$dst" "$port" \
 		"$([ "$r" = connected ] && echo "${G}connected${N}" || echo "${R}blocked${N}")"
 done
 
@@ -152,11 +159,11 @@ lab rogue off >>"$tmp/rogue.out" 2>&1
 for i in 4 5 6; do
 	IFS='|' read -r label exp h src dst port pat <<<"${flows[$((i - 1))]}"
 	r=$(cat "$tmp/flow.$i")
-	printf '  %-48s %s:%s → %s:%s  %s\n' "$label" "$h" "$src" "$dst" "$port" \
+	printf '  %s %s:%s → %s:%s  %s\n' "$(pad "$label" 48)" "$h" "$src" "$dst" "$port" \
 		"$([ "$r" = blocked ] && echo "${G}blocked${N}" || echo "${R}connected${N}")"
 done
-printf '  %-48s %s\n' "forged source 10.1.0.9 sent from the LGWAN segment" "sent once (scapy)"
-printf '  %-48s %s\n' "rogue bridge: LGWAN 10.2.0.7 → My Number 10.1.0.9:139" \
+printf '  %-52s %s\n' "forged source 10.1.0.9 sent from the LGWAN segment" "sent once (scapy)"
+printf '  %s %s\n' "$(pad "rogue bridge: LGWAN 10.2.0.7 → My Number 10.1.0.9:139" 52)" \
 	"$([ "$rogue" = connected ] && echo "${Y}connected directly — the gateway never saw it${N}" || echo "${R}blocked?${N}")"
 
 # ---- outcome table ---------------------------------------------------------------
@@ -164,7 +171,7 @@ expect_line() {
 	wait_for "grep -qE -- '$1' '$tmp/syslog'" "${2:-5}"
 }
 step "5. What got through and what was blocked"
-printf '  %s%-50s %-9s %-10s %-30s%s\n' "$B" "FLOW" "EXPECTED" "RESULT" "ALERT (syslog)" "$N"
+printf '  %s%-50s %-9s %-10s %-38s%s\n' "$B" "FLOW" "EXPECTED" "RESULT" "ALERT (syslog)" "$N"
 row() {
 	local label=$1 expect=$2 result=$3 pat=$4 alert ok=1
 	if [ -n "$pat" ]; then
@@ -184,7 +191,7 @@ row() {
 	esac
 	local mark="${G}✓${N}"
 	[ $ok -eq 1 ] || { mark="${R}✗${N}"; problem "$label: expected $expect, got $result${pat:+, alert ${alert}}"; }
-	printf '  %-50s %-9s %-10s %-30s %s\n' "$label" "$expect" "$result" "${alert:-}" "$mark"
+	printf '  %s %-9s %-10s %-38s %s\n' "$(pad "$label" 50)" "$expect" "$result" "${alert:-}" "$mark"
 }
 for i in 1 2 3 4 5 6; do
 	IFS='|' read -r label exp h src dst port pat <<<"${flows[$((i - 1))]}"

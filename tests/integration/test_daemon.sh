@@ -67,7 +67,6 @@ extra="  { name = \"soon\"; kind = \"other\"; from = \"lgwan\"; to = \"internet\
   { name = \"ping\"; kind = \"other\"; from = \"lgwan\"; to = \"internet\";\
  dst = [ \"203.0.113.80\" ]; proto = \"icmp\"; },"
 conf=$(lab_conf "$tmp" \
-	-e 's/user = "bunri"/user = "root"/' \
 	-e 's/interfaces = \[ "eth0", "eth1", "eth2" \];/interfaces = [ "eth0", "eth1", "eth2", "span0" ];/' \
 	-e 's/# addresses: devices = \[ "02:00:00:00:01:10" \];/devices = [ "02:00:00:00:01:10" ];/' \
 	-e 's|networks = \[ "0.0.0.0/0", "::/0" \];|networks = [ "203.0.113.0/24", "192.0.2.0/24", "2001:db8::/32" ];|' \
@@ -560,7 +559,7 @@ if ! ${CC:-gcc} -std=gnu11 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -shared \
 	fail "build fake_midnight.so" "$(cat "$tmp/shim.err")"
 else
 	mkdir -p "$tmp/mid"
-	mconf=$(lab_conf "$tmp/mid" -e 's/user = "bunri"/user = "root"/' \
+	mconf=$(lab_conf "$tmp/mid" \
 		-e "s|^channels = (\$|channels = (\n  { name = \"tonight\"; kind = \"other\"; from = \"lgwan\"; to = \"internet\"; dst = [ \"203.0.113.80\" ]; proto = \"tcp\"; ports = [ 8082 ]; expires = \"$TODAY\"; },|")
 	listen_tcp "$NS_INET" 8082
 	n_exp=$(count_alerts 'alert=channel-expired ')

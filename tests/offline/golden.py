@@ -117,7 +117,18 @@ def case_govcloud():
             at(1, g.ip_packet("10.100.0.5", LG, "tcp", 40000, 443))]
 
 
+def case_answers():
+    # A mirror port sees both directions of a forbidden flow: the server's
+    # SYN-ACK and the echo reply belong to the first alert, not new ones.
+    return [at(0, g.ip_packet(LG, MN, "tcp", 51600, 445, "S")),
+            at(1, g.ip_packet(MN, LG, "tcp", 445, 51600, "SA")),
+            at(2, g.ip_packet(LG, MN, "tcp", 51600, 445, "A")),
+            at(3, g.ip_packet(LG6, MN6, "icmp")),
+            at(4, g.ip_packet(MN6, LG6, "icmp", icmp_type=129))]
+
+
 CASES = {
+    "answers": (case_answers, g.LINK_ETHERNET, "pcap"),
     "ipv4_cross": (case_ipv4_cross, g.LINK_ETHERNET, "pcap"),
     "ipv6_cross": (case_ipv6_cross, g.LINK_ETHERNET, "pcapng"),
     "channel_and_reply": (case_channel_and_reply, g.LINK_ETHERNET, "pcap"),

@@ -15,6 +15,8 @@ BUILD=$(cd "${1:-$ROOT/build}" && pwd) || exit 1
 PACKETS=${2:-1000000}
 RATES=${BENCH_RATES:-"50000 100000 200000 400000 800000"}
 LADDER_PACKETS=${BENCH_LADDER_PACKETS:-200000}
+# A small ring makes the capturers keep pace packet by packet.
+BUF=${BENCH_BUFFER_MB:-32}
 [ "$(id -u)" -eq 0 ] || { echo "bench_capture: needs root" >&2; exit 77; }
 for t in tcpreplay gcc pkg-config; do
 	command -v $t >/dev/null || { echo "bench_capture: $t missing" >&2; exit 1; }
@@ -49,10 +51,10 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$tmp/pcap_count" \
 # packet classified, no spoofing check), the busiest thing bunrid watches.
 cat >"$tmp/bunri.conf" <<CONF
 version = 1;
-daemon: { mode = "monitor"; table = "bunri"; user = "root";
+daemon: { mode = "monitor"; table = "bunri"; user = "nobody";
   control_socket = "$tmp/bunrid.sock"; };
 log: { facility = "local4"; repeat_interval = 60; max_alerts_per_second = 100; };
-capture: { interfaces = [ "vb" ]; snaplen = 160; buffer_mb = 32; max_flows = 1000000; };
+capture: { interfaces = [ "vb" ]; snaplen = 160; buffer_mb = $BUF; max_flows = 1000000; };
 zones = (
   { name = "mynumber"; networks = [ "10.1.0.0/16" ]; severity = "crit"; },
   { name = "govcloud"; same_as = "mynumber"; networks = [ "10.100.0.0/16" ]; },
@@ -78,7 +80,7 @@ pcap_count_run() {
 	local out=$tmp/pc.out pid r
 	# Not through nsx: a function would run in a subshell, and $! must be
 	# the capturer itself for the signal.
-	ip netns exec "$NS" "$tmp/pcap_count" vb 32 160 >"$out" 2>&1 &
+	ip netns exec "$NS" "$tmp/pcap_count" vb "$BUF" 160 >"$out" 2>&1 &
 	pid=$!
 	wait_for "grep -q ready '$out'" 5 || { cat "$out" >&2; return 1; }
 	r=$(replay "$@")
@@ -112,7 +114,7 @@ bunrid_run() {
 
 frac() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b ? a / b : 0 }'; }
 
-echo "live capture: bunrid (monitor, mirror port) vs bare libpcap, veth, $PACKETS packets of 60 bytes"
+echo "live capture: bunrid (monitor, mirror port) vs bare libpcap, veth, $PACKETS packets of 60 bytes, ring $BUF MiB"
 declare -A lossfree
 # Warm-up replay (page cache, ARP-free veth path).
 replay -L 20000 --topspeed >/dev/null

@@ -25,7 +25,7 @@ cleanup_add "'$ROOT/tools/lab.sh' down"
 lab up >"$tmp/lab.out" 2>&1 || { cat "$tmp/lab.out" >&2; exit 1; }
 syslog_start "$tmp" || exit 1
 # No rate limit in the way: N alerts in N * GAP seconds.
-conf=$(lab_conf "$tmp" -e 's/user = "bunri"/user = "root"/' \
+conf=$(lab_conf "$tmp" \
 	-e 's/max_alerts_per_second = 100;/max_alerts_per_second = 10000;/')
 bunrid_start "$BUILD" "$conf" "$tmp" || exit 1
 # Let the start-up settle (first ARP sightings and their alerts).
