@@ -51,6 +51,9 @@ BENCH_BIN = $(BENCH_SRC:tools/bench/%.c=$(BUILD)/bench/%)
 ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
+# Objects of the programs are kept (make would delete them as intermediate).
+.SECONDARY:
+
 .PHONY: all deps deps-check programs tests benches check demo fuzz bench \
 	install uninstall clean format
 
