@@ -282,20 +282,36 @@ static gid_t user_gid(const char *user)
 	return pw->pw_gid;
 }
 
-static void expiry_reset(struct bunrid *b)
+/*
+ * Fresh expiry state for b->conf. A channel that had already lapsed at load
+ * time was warned about by the validator: it is not news now. A channel
+ * that @old (the configuration before a reload, or NULL) had already
+ * announced, with the same name and date, is not announced again.
+ */
+static void expiry_reset(struct bunrid *b, const struct conf *old)
 {
+	const struct conf *c = b->conf;
+	bool *expiring = calloc(c->n_channels + 1, sizeof(bool));
+	bool *expired = calloc(c->n_channels + 1, sizeof(bool));
+
+	if (!expiring || !expired)
+		fatal("expiry state");
+	for (size_t i = 0; i < c->n_channels; i++) {
+		const struct conf_channel *ch = &c->channels[i];
+		if (ch->expires && b->today > ch->expires)
+			expired[i] = true;
+		for (size_t j = 0; old && j < old->n_channels; j++) {
+			const struct conf_channel *oc = &old->channels[j];
+			if (strcmp(oc->name, ch->name) || oc->expires != ch->expires)
+				continue;
+			expiring[i] = b->expiring_alerted[j];
+			expired[i] = expired[i] || b->expired_alerted[j];
+		}
+	}
 	free(b->expiring_alerted);
 	free(b->expired_alerted);
-	b->expiring_alerted = calloc(b->conf->n_channels + 1, sizeof(bool));
-	b->expired_alerted = calloc(b->conf->n_channels + 1, sizeof(bool));
-	if (!b->expiring_alerted || !b->expired_alerted)
-		fatal("expiry state");
-	/* A channel that had already lapsed at load time was warned about by
-	 * the validator; it is not news now. */
-	for (size_t i = 0; i < b->conf->n_channels; i++)
-		if (b->conf->channels[i].expires &&
-		    b->today > b->conf->channels[i].expires)
-			b->expired_alerted[i] = true;
+	b->expiring_alerted = expiring;
+	b->expired_alerted = expired;
 	b->expiry_day = 0;
 }
 
@@ -424,8 +440,10 @@ static int reload(struct bunrid *b, FILE *out)
 	/* Detection restarts with the new configuration: the capture
 	 * process is replaced (its flow table starts afresh). */
 	sep_reconfigure(b->sep, nc, b->o.monitor || nc->mode == CONF_MODE_MONITOR);
-	conf_free(b->conf);
+	struct conf *oc = b->conf;
 	b->conf = nc;
+	expiry_reset(b, oc);
+	conf_free(oc);
 	if (b->enforcing) {
 		b->mon = nftmon_open(nc->table, nft_portid(b->nft));
 		if (!b->mon)
@@ -436,11 +454,14 @@ static int reload(struct bunrid *b, FILE *out)
 	if (sha256_file_hex(nc->path, b->conf_hash) < 0)
 		strcpy(b->conf_hash, "unreadable");
 	b->disk_hash_alerted[0] = '\0';
-	expiry_reset(b);
 	b->reloads++;
-	change_record(b, "configuration reloaded (sha256 %.16s)%s%s",
-		      b->conf_hash, b->enforcing ? ", ruleset generation " : "",
-		      "");
+	if (b->enforcing)
+		change_record(b, "configuration reloaded (sha256 %.16s), "
+				 "ruleset generation %u",
+			      b->conf_hash, b->rs->gen);
+	else
+		change_record(b, "configuration reloaded (sha256 %.16s)",
+			      b->conf_hash);
 	if (out)
 		fprintf(out, "reloaded %s\n", nc->path);
 	return 0;
@@ -904,7 +925,7 @@ int daemon_run(const struct daemon_options *o)
 	b->sep = sep_start(b->conf, b->ev, !b->enforcing, on_detect_alert, b);
 	if (!b->sep)
 		fatal("capture process");
-	expiry_reset(b);
+	expiry_reset(b, NULL);
 	log_info("started in %s mode with %s (%zu zones, %zu channels)",
 		 b->enforcing ? "enforce" : "monitor", b->conf->path,
 		 b->conf->n_zones, b->conf->n_channels);
