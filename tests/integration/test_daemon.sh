@@ -361,9 +361,15 @@ if $helper ctl-raw "$BUNRID_SOCK" 2>"$tmp/raw.err"; then
 else
 	fail "raw control-socket requests" "$(cat "$tmp/raw.err")"
 fi
+n_exp=$(count_alerts 'alert=channel-expiring .*channel=soon')
 ctl_ok "reload over the control socket" "^reloaded " reload
 # After a reload the edited file is the loaded one: no config-changed.
 n_cc=$(count_alerts 'alert=config-changed')
+# ... and a channel's coming expiry, already announced, is not news.
+sleep 2
+[ "$(count_alerts 'alert=channel-expiring .*channel=soon')" -eq "$n_exp" ] &&
+	ok "a reload does not announce an announced expiry again" ||
+	fail "channel-expiring repeated after the reload"
 
 # A refused reload leaves everything running.
 cp "$conf" "$tmp/good.conf"
