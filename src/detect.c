@@ -172,6 +172,10 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 	uint8_t type = 0;
 	struct flow *f;
 
+	/* A TCP answer carries ACK: a bare SYN opens a flow of its own. */
+	if (p->tuple.proto == IPPROTO_TCP && p->tuple.has_ports &&
+	    !(p->tcp_flags & 0x10))
+		return false;
 	if (p->tuple.has_ports) {
 		rt.src = p->tuple.dst;
 		rt.dst = p->tuple.src;
