@@ -3,12 +3,28 @@
  * zone: longest-prefix match of addresses to zones, and the same prefix
  * hierarchy flattened into disjoint ranges for the kernel's interval maps.
  *
- * Lookup is a multibit trie per family with fixed strides: a 65536-entry
- * root indexed by the first 16 bits, then 256-entry nodes, one per further
- * byte (IPv4 16-8-8, IPv6 16-8-...-8). The trie is leaf-pushed (controlled
- * prefix expansion): every entry holds either the zone of the longest prefix
- * covering its whole span or a child, so a lookup reads one entry per level
- * and never backtracks, whatever the number of prefixes.
+ * Lookup is a multibit trie per family. It is built with fixed strides,
+ * a 65536-entry root indexed by the first 16 bits and 256-entry nodes for
+ * each further byte, and leaf-pushed (controlled prefix expansion): every
+ * entry holds either the zone of the longest prefix covering its whole
+ * span or a child, so a lookup reads one entry per level and never
+ * backtracks, whatever the number of prefixes.
+ *
+ * That flat form is then compiled into a much smaller one, because what
+ * a lookup costs is the cache lines it misses and the branches it
+ * mispredicts, not the instructions:
+ *
+ * - Most nodes are one value except for an aligned block (one child, or
+ *   the expansion of one prefix). Such a node becomes a test, "do the next
+ *   bits equal this key? then go on, else this zone" (struct tnode, 16
+ *   bytes), and a chain of them, as a lone long prefix makes (a random
+ *   IPv6 /64 is six nodes), becomes one test of up to TEST_BITS_MAX bits:
+ *   path compression, so such a /64 costs the root and one test.
+ * - Other nodes keep their distinct runs of entries and a bitmap of where
+ *   the runs start (struct cnode, one cache line).
+ * - A root entry with a child carries a filter of the child's first byte,
+ *   so the many lookups that pass a child by are decided from the root
+ *   entry alone (see trie_lookup()).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -26,11 +42,16 @@
 #define NODE_SIZE (1u << NODE_BITS)
 
 /*
- * An entry is ENTRY_CHILD | node index, or zone + 1 with 0 meaning no zone:
- * the empty table is then all zeroes and calloc builds it.
+ * An entry is zone + 1, with 0 meaning no zone (the empty table is then
+ * all zeroes and calloc builds it), or ENTRY_CHILD | a node. In the flat
+ * trie the node is an index into the flat nodes; once compiled it is
+ * ENTRY_TEST | a test's index, or a bitmap node's index. ENTRY_TEST means
+ * something only with ENTRY_CHILD, so zones keep 31 bits.
  */
 #define ENTRY_CHILD 0x80000000u
+#define ENTRY_TEST  0x40000000u
 #define ENTRY_MASK  0x7fffffffu
+#define INDEX_MASK  0x3fffffffu
 #define ZONE_MAX    ((int)ENTRY_MASK - 1)
 
 /* The IPv4-mapped block ::ffff:0:0/96 as 128-bit numbers. */
@@ -40,13 +61,12 @@
 typedef unsigned __int128 u128;
 
 /*
- * A built node keeps only the entries that differ from their left
+ * A bitmap node keeps only the entries that differ from their left
  * neighbour (runs of one value): bit i of @bm is set when entry i starts a
- * run, and entry i is run number (run starts at or before i) - 1. A
- * leaf-pushed node is mostly one inherited value and a child or two, so
- * up to CNODE_INLINE run values live in the node itself, which is one
- * cache line: a level costs one line, a bitmap word and a popcount. Nodes
- * with more runs keep them in the trie's pool from @base on.
+ * run, and entry i is run number (run starts at or before i) - 1. Up to
+ * CNODE_INLINE run values live in the node itself, which is one cache
+ * line: a level costs one line, a bitmap word and a popcount. Nodes with
+ * more runs keep them in the trie's pool from @base on.
  */
 #define CNODE_INLINE  6
 #define CNODE_INLINED UINT32_MAX /* @base of a node whose runs are inline */
@@ -61,12 +81,66 @@ struct cnode {
 /* aligned_alloc() needs a size that is a multiple of the alignment. */
 _Static_assert(sizeof(struct cnode) == 64, "a node is one cache line");
 
+/*
+ * A test compares the address bits from the current depth on with the top
+ * bits of @key. How many is told by a stop bit, the lowest set bit of
+ * @key, just below them: the record stays 16 bytes, four to a cache line.
+ * A test that goes on to a node covers whole bytes, so every node starts
+ * on a byte boundary. @out is always a zone: it stands for all of a flat
+ * node's entries but one aligned block, and a child is a single entry.
+ */
+#define TEST_BITS_MAX 63
+
+struct tnode {
+	uint64_t key;
+	uint32_t in;  /* the entry when the bits match */
+	uint32_t out; /* zone + 1 when they do not */
+} __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct tnode) == 16, "four tests to a cache line");
+
+/*
+ * A compiled root entry, 64 bits:
+ *
+ *   bits  0-30  zone + 1 (0: none): the answer unless the filter passes
+ *   bits 31-46  index of the child in @rtests
+ *   bits 47-55  filter key: FILTER_CHILD, then bits of the next byte
+ *   bits 56-63  filter mask: which bits of the next byte the key holds
+ *
+ * A root entry without a child has no FILTER_CHILD, so no address passes
+ * its filter; an all-zero entry is "no zone", so calloc builds the root.
+ */
+#define ROOT_ZONE    0x7fffffffu
+#define ROOT_CHILD   31
+#define ROOT_KEY     47
+#define ROOT_MASK    56
+#define FILTER_CHILD 0x100u
+
+/* What a flat node compiles to; for a test, the block that passes it. */
+enum shape { SHAPE_UNIFORM, SHAPE_TEST, SHAPE_BITMAP };
+
+struct shape_of {
+	uint8_t shape;
+	uint8_t lo;
+	uint16_t size;
+};
+
 struct trie {
-	uint32_t *root;	 /* ROOT_SIZE entries, flat */
-	uint32_t *nodes; /* while building: nnodes * NODE_SIZE entries */
+	/* The flat trie, built prefix by prefix, then compiled and dropped. */
+	uint32_t *flat_root; /* ROOT_SIZE entries */
+	uint32_t *nodes;     /* nnodes * NODE_SIZE entries */
 	size_t nnodes;
 	size_t cap;
-	struct cnode *cnodes; /* once built: nnodes of them */
+	struct shape_of *shapes; /* while compiling: one per flat node */
+
+	/* The lookup form. */
+	uint64_t *root;	      /* ROOT_SIZE entries */
+	struct tnode *rtests; /* the root's children, each as a test */
+	size_t nrtests;
+	struct tnode *tnodes;
+	size_t ntnodes;
+	struct cnode *cnodes;
+	size_t ncnodes;
 	uint32_t *pool;
 	size_t npool;
 };
@@ -84,7 +158,7 @@ static int trie_reserve(struct trie *tr, size_t want)
 {
 	if (want <= tr->cap)
 		return 0;
-	if (want > (size_t)ENTRY_MASK + 1) {
+	if (want > (size_t)INDEX_MASK + 1) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -130,7 +204,7 @@ static int trie_insert(struct trie *tr, const struct prefix *p, uint32_t val)
 	size_t idx = (size_t)b[0] << 8 | b[1];
 
 	if (len <= ROOT_BITS) {
-		entries_fill(tr->root, idx, (size_t)1 << (ROOT_BITS - len),
+		entries_fill(tr->flat_root, idx, (size_t)1 << (ROOT_BITS - len),
 			     val);
 		return 0;
 	}
@@ -138,7 +212,7 @@ static int trie_insert(struct trie *tr, const struct prefix *p, uint32_t val)
 	if (trie_reserve(tr, tr->nnodes + need) < 0)
 		return -1;
 
-	uint32_t *e = &tr->root[idx];
+	uint32_t *e = &tr->flat_root[idx];
 	for (unsigned off = ROOT_BITS;; off += NODE_BITS) {
 		if (!(*e & ENTRY_CHILD)) {
 			uint32_t child = trie_node_new(tr, *e);
@@ -170,21 +244,85 @@ static inline unsigned popcount64(uint64_t x)
 	return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* Entries of the last level are never children, so the loop ends there. */
-static int trie_lookup(const struct trie *tr, const uint8_t *b)
+/* Bits a test compares: those above its stop bit. */
+static inline unsigned test_bits(uint64_t key)
 {
-	uint32_t e = tr->root[(unsigned)b[0] << 8 | b[1]];
+	return 63 - (unsigned)__builtin_ctzll(key);
+}
 
-	for (unsigned i = 2; e & ENTRY_CHILD; i++) {
-		const struct cnode *nd = &tr->cnodes[e & ENTRY_MASK];
-		unsigned byte = b[i], w = byte / 64;
-		uint64_t upto = nd->bm[w] & (~0ull >> (63 - byte % 64));
-		unsigned run = nd->before[w] + popcount64(upto) - 1;
+/* The 64 address bits from @off (below 128) on, as one word. */
+static inline uint64_t addr_bits_at(u128 x, unsigned off)
+{
+	return (uint64_t)((x << off) >> 64);
+}
 
-		e = nd->base == CNODE_INLINED ? nd->inl[run]
-					      : tr->pool[nd->base + run];
+/* The entry test @t leads to for address bits @w. */
+static inline uint32_t test_next(const struct tnode *t, uint64_t w)
+{
+	uint64_t stop = t->key & (0 - t->key);
+
+	return (w ^ t->key) & (0 - (stop << 1)) ? t->out : t->in;
+}
+
+/*
+ * The walk below the root's child, at any depth and through either kind
+ * of node; few lookups come here, so it is kept out of trie_lookup(). @x
+ * is the address as a number, IPv4 in the top 32 bits. Nodes sit above
+ * the address's last bit, so @off stays below 128 while there is a node
+ * to read, and a test never compares bits past the address's end.
+ */
+static __attribute__((noinline)) int trie_descend(const struct trie *tr, u128 x,
+						  uint32_t e, unsigned off)
+{
+	while (e & ENTRY_CHILD) {
+		uint64_t w = addr_bits_at(x, off);
+
+		if (e & ENTRY_TEST) {
+			const struct tnode *t = &tr->tnodes[e & INDEX_MASK];
+
+			e = test_next(t, w);
+			off += test_bits(t->key);
+		} else {
+			const struct cnode *nd = &tr->cnodes[e & INDEX_MASK];
+			unsigned byte = (unsigned)(w >> 56), wd = byte / 64;
+			uint64_t upto =
+			    nd->bm[wd] & (~0ull >> (63 - byte % 64));
+			unsigned run = nd->before[wd] + popcount64(upto) - 1;
+
+			e = nd->base == CNODE_INLINED
+				? nd->inl[run]
+				: tr->pool[nd->base + run];
+			off += NODE_BITS;
+		}
 	}
 	return (int)e - 1;
+}
+
+/*
+ * Nearly every lookup ends at the root, at a zone or at a child whose
+ * first bits the address does not have. Both are told from the root entry
+ * alone, with one branch that only the rare lookups into a child take:
+ * with a branch on "is there a child?" instead, random addresses would
+ * mispredict it every time one lands on a child, and a mispredict costs
+ * more than the rest of the lookup. Below the filter, the child's own
+ * test (one cache line away at most) usually gives the answer.
+ */
+static inline int trie_lookup(const struct trie *tr, u128 x)
+{
+	uint64_t r = tr->root[(unsigned)(x >> (128 - ROOT_BITS))];
+	unsigned next = (unsigned)(x >> (128 - ROOT_BITS - 8)) & 0xff;
+	unsigned key = (unsigned)(r >> ROOT_KEY) & 0x1ff;
+	unsigned mask = (unsigned)(r >> ROOT_MASK) | FILTER_CHILD;
+
+	if (((next | FILTER_CHILD) ^ key) & mask)
+		return (int)(r & ROOT_ZONE) - 1;
+
+	const struct tnode *t = &tr->rtests[(r >> ROOT_CHILD) & 0xffff];
+	uint32_t e = test_next(t, addr_bits_at(x, ROOT_BITS));
+
+	if (!(e & ENTRY_CHILD))
+		return (int)e - 1;
+	return trie_descend(tr, x, e, ROOT_BITS + test_bits(t->key));
 }
 
 static unsigned node_runs(const uint32_t *e)
@@ -196,14 +334,213 @@ static unsigned node_runs(const uint32_t *e)
 	return runs;
 }
 
-/* Turn the flat nodes into run-compressed ones and drop the flat ones. */
-static int trie_compress(struct trie *tr)
+/*
+ * Where a node differs from zone @out: true, with the span in *@lo and
+ * *@size, when that is one entry repeated over 2^k entries aligned on
+ * 2^k, which are then the addresses whose next 8 - k bits are @lo's.
+ */
+static bool node_block(const uint32_t *e, uint32_t out, unsigned *lo,
+		       unsigned *size)
 {
-	size_t pooled = 0;
+	unsigned first = NODE_SIZE, last = 0;
 
+	if (out & ENTRY_CHILD)
+		return false;
+	for (unsigned i = 0; i < NODE_SIZE; i++) {
+		if (e[i] == out)
+			continue;
+		if (first == NODE_SIZE)
+			first = i;
+		else if (e[i] != e[first])
+			return false;
+		last = i;
+	}
+	unsigned n = last - first + 1;
+	for (unsigned i = first; i <= last; i++)
+		if (e[i] != e[first])
+			return false; /* @out again inside the span */
+	*lo = first;
+	*size = n;
+	return (n & (n - 1)) == 0 && first % n == 0;
+}
+
+/*
+ * A node all of one zone needs no node. A test has at most three runs,
+ * and its zone is in the first or the last entry, whichever the block
+ * does not hold.
+ */
+static struct shape_of node_shape(const uint32_t *e, unsigned runs)
+{
+	struct shape_of sh = {.shape = SHAPE_BITMAP};
+	unsigned lo, size;
+
+	if (runs == 1) {
+		sh.shape = SHAPE_UNIFORM; /* a child is one entry */
+	} else if (runs <= 3 && (node_block(e, e[0], &lo, &size) ||
+				 node_block(e, e[NODE_SIZE - 1], &lo, &size))) {
+		sh.shape = SHAPE_TEST;
+		sh.lo = (uint8_t)lo;
+		sh.size = (uint16_t)size;
+	}
+	return sh;
+}
+
+/*
+ * A compiled node not yet stored: a test stays loose so that the test of
+ * its parent in a chain can absorb it.
+ */
+struct piece {
+	bool test;
+	uint32_t e; /* the entry, when not a test */
+	struct tnode t;
+};
+
+static uint32_t piece_store(struct trie *tr, const struct piece *pc)
+{
+	if (!pc->test)
+		return pc->e;
+	tr->tnodes[tr->ntnodes] = pc->t;
+	return ENTRY_CHILD | ENTRY_TEST | (uint32_t)tr->ntnodes++;
+}
+
+static void node_compile(struct trie *tr, uint32_t flat, struct piece *pc);
+
+static uint32_t entry_compile(struct trie *tr, uint32_t e)
+{
+	struct piece pc;
+
+	if (!(e & ENTRY_CHILD))
+		return e;
+	node_compile(tr, e & ENTRY_MASK, &pc);
+	return piece_store(tr, &pc);
+}
+
+/* Entries @c (compiled) as the next bitmap node; returns its entry. */
+static uint32_t cnode_store(struct trie *tr, const uint32_t *c)
+{
+	struct cnode *nd = &tr->cnodes[tr->ncnodes];
+	unsigned count = 0;
+	bool inl = node_runs(c) <= CNODE_INLINE;
+
+	memset(nd, 0, sizeof(*nd));
+	nd->base = inl ? CNODE_INLINED : (uint32_t)tr->npool;
+	for (unsigned i = 0; i < NODE_SIZE; i++) {
+		if (i % 64 == 0)
+			nd->before[i / 64] = (uint8_t)count;
+		if (i > 0 && c[i] == c[i - 1])
+			continue;
+		nd->bm[i / 64] |= 1ull << (i % 64);
+		if (inl)
+			nd->inl[count] = c[i];
+		else
+			tr->pool[tr->npool++] = c[i];
+		count++;
+	}
+	return ENTRY_CHILD | (uint32_t)tr->ncnodes++;
+}
+
+/* Flat node @e whose entries are zone @out but for [@lo, @lo + @size). */
+static void test_compile(struct trie *tr, const uint32_t *e, unsigned lo,
+			 unsigned size, struct piece *pc)
+{
+	uint32_t out = e[lo ? 0 : NODE_SIZE - 1];
+	unsigned bits = NODE_BITS - (unsigned)__builtin_ctz(size);
+	struct piece in = {.e = e[lo]};
+
+	if (e[lo] & ENTRY_CHILD)
+		node_compile(tr, e[lo] & ENTRY_MASK, &in);
+	pc->test = true;
+	pc->t.out = out;
+	/*
+	 * A chain: the child's test has the same zone for a mismatch, so
+	 * one test does for both, with this byte's bits before the child's.
+	 * A child is one entry, so @bits is a whole byte here.
+	 */
+	if (in.test && in.t.out == out &&
+	    test_bits(in.t.key) + NODE_BITS <= TEST_BITS_MAX) {
+		pc->t.key = (uint64_t)lo << 56 | in.t.key >> NODE_BITS;
+		pc->t.in = in.t.in;
+		return;
+	}
+	pc->t.key = (uint64_t)lo << 56 | 1ull << (63 - bits);
+	pc->t.in = piece_store(tr, &in);
+}
+
+/*
+ * Children are stored before their parent, one subtree after the other,
+ * so the nodes that one lookup reads lie close together.
+ */
+static void node_compile(struct trie *tr, uint32_t flat, struct piece *pc)
+{
+	const uint32_t *e = tr->nodes + (size_t)flat * NODE_SIZE;
+	const struct shape_of *sh = &tr->shapes[flat];
+	uint32_t c[NODE_SIZE];
+
+	switch ((enum shape)sh->shape) {
+	case SHAPE_UNIFORM:
+		pc->test = false;
+		pc->e = e[0];
+		return;
+	case SHAPE_TEST:
+		test_compile(tr, e, sh->lo, sh->size, pc);
+		return;
+	case SHAPE_BITMAP:
+		break;
+	}
+	for (unsigned i = 0; i < NODE_SIZE; i++)
+		c[i] = entry_compile(tr, e[i]);
+	pc->test = false;
+	pc->e = cnode_store(tr, c);
+}
+
+/*
+ * The compiled root entry for the flat root's child @flat. A child that
+ * is not a test becomes a test of no bits, which every address passes.
+ */
+static uint64_t root_child(struct trie *tr, uint32_t flat)
+{
+	struct tnode *t = &tr->rtests[tr->nrtests];
+	uint64_t key = FILTER_CHILD, mask = 0;
+	struct piece pc;
+
+	node_compile(tr, flat, &pc);
+	if (!pc.test && !(pc.e & ENTRY_CHILD))
+		return pc.e; /* the child was one zone throughout */
+	if (pc.test) {
+		unsigned bits = test_bits(pc.t.key);
+
+		*t = pc.t;
+		mask = bits >= 8 ? 0xff : (0xff00u >> bits) & 0xff;
+		key |= (t->key >> 56) & mask;
+	} else {
+		t->key = 1ull << 63;
+		t->in = pc.e;
+		t->out = 0;
+	}
+	return t->out | (uint64_t)tr->nrtests++ << ROOT_CHILD |
+	       key << ROOT_KEY | mask << ROOT_MASK;
+}
+
+/*
+ * Size the compiled arrays from the flat nodes' shapes: at most one test
+ * per flat node, one root test per root child, and a bitmap node's runs
+ * can only shrink as its children compile.
+ */
+static int trie_alloc_compiled(struct trie *tr)
+{
+	size_t nbitmap = 0, pooled = 0, nchild = 0;
+
+	tr->shapes = calloc(tr->nnodes ? tr->nnodes : 1, sizeof(*tr->shapes));
+	if (!tr->shapes)
+		return -1;
 	for (size_t n = 0; n < tr->nnodes; n++) {
-		unsigned runs = node_runs(tr->nodes + n * NODE_SIZE);
+		const uint32_t *e = tr->nodes + n * NODE_SIZE;
+		unsigned runs = node_runs(e);
 
+		tr->shapes[n] = node_shape(e, runs);
+		if (tr->shapes[n].shape != SHAPE_BITMAP)
+			continue;
+		nbitmap++;
 		if (runs > CNODE_INLINE)
 			pooled += runs;
 	}
@@ -211,45 +548,56 @@ static int trie_compress(struct trie *tr)
 		errno = ENOMEM;
 		return -1;
 	}
-	tr->cnodes = aligned_alloc(64, (tr->nnodes ? tr->nnodes : 1) *
-					   sizeof(*tr->cnodes));
+	for (size_t i = 0; i < ROOT_SIZE; i++)
+		nchild += (tr->flat_root[i] & ENTRY_CHILD) != 0;
+	tr->root = calloc(ROOT_SIZE, sizeof(*tr->root));
+	tr->rtests = calloc(nchild ? nchild : 1, sizeof(*tr->rtests));
+	tr->tnodes = calloc(tr->nnodes ? tr->nnodes : 1, sizeof(*tr->tnodes));
+	tr->cnodes =
+	    aligned_alloc(64, (nbitmap ? nbitmap : 1) * sizeof(*tr->cnodes));
 	tr->pool = calloc(pooled ? pooled : 1, sizeof(*tr->pool));
-	if (!tr->cnodes || !tr->pool)
+	if (!tr->root || !tr->rtests || !tr->tnodes || !tr->cnodes || !tr->pool)
 		return -1;
-	tr->npool = pooled;
+	return 0;
+}
 
-	size_t next = 0;
-	for (size_t n = 0; n < tr->nnodes; n++) {
-		const uint32_t *e = tr->nodes + n * NODE_SIZE;
-		struct cnode *nd = &tr->cnodes[n];
-		unsigned count = 0;
-		bool inl = node_runs(e) <= CNODE_INLINE;
+/* Compile the flat trie into its lookup form and drop it. */
+static int trie_compile(struct trie *tr)
+{
+	if (trie_alloc_compiled(tr) < 0)
+		return -1;
+	for (size_t i = 0; i < ROOT_SIZE; i++) {
+		uint32_t e = tr->flat_root[i];
+		uint64_t r =
+		    e & ENTRY_CHILD ? root_child(tr, e & ENTRY_MASK) : e;
 
-		memset(nd, 0, sizeof(*nd));
-		nd->base = inl ? CNODE_INLINED : (uint32_t)next;
-		for (unsigned i = 0; i < NODE_SIZE; i++) {
-			if (i % 64 == 0)
-				nd->before[i / 64] = (uint8_t)count;
-			if (i > 0 && e[i] == e[i - 1])
-				continue;
-			nd->bm[i / 64] |= 1ull << (i % 64);
-			if (inl)
-				nd->inl[count] = e[i];
-			else
-				tr->pool[next++] = e[i];
-			count++;
-		}
+		/* Root pages with no prefix then cost no memory. */
+		if (r)
+			tr->root[i] = r;
 	}
+	/* Give back what the tests did not use; a shrink cannot fail. */
+	struct tnode *t =
+	    realloc(tr->tnodes, (tr->ntnodes ? tr->ntnodes : 1) * sizeof(*t));
+	if (t)
+		tr->tnodes = t;
+	free(tr->flat_root);
 	free(tr->nodes);
+	free(tr->shapes);
+	tr->flat_root = NULL;
 	tr->nodes = NULL;
-	tr->cap = 0;
+	tr->shapes = NULL;
+	tr->nnodes = tr->cap = 0;
 	return 0;
 }
 
 static void trie_free(struct trie *tr)
 {
-	free(tr->root);
+	free(tr->flat_root);
 	free(tr->nodes);
+	free(tr->shapes);
+	free(tr->root);
+	free(tr->rtests);
+	free(tr->tnodes);
 	free(tr->cnodes);
 	free(tr->pool);
 }
@@ -322,14 +670,14 @@ struct zone_table *zone_table_build(const struct zone_prefix *p, size_t n)
 		return NULL;
 	t->n = n;
 	t->prefixes = calloc(n ? n : 1, sizeof(*t->prefixes));
-	t->v4.root = calloc(ROOT_SIZE, sizeof(uint32_t));
-	t->v6.root = calloc(ROOT_SIZE, sizeof(uint32_t));
-	if (!t->prefixes || !t->v4.root || !t->v6.root)
+	t->v4.flat_root = calloc(ROOT_SIZE, sizeof(uint32_t));
+	t->v6.flat_root = calloc(ROOT_SIZE, sizeof(uint32_t));
+	if (!t->prefixes || !t->v4.flat_root || !t->v6.flat_root)
 		goto fail;
 	if (n)
 		memcpy(t->prefixes, p, n * sizeof(*p));
-	if (table_fill(t) < 0 || trie_compress(&t->v4) < 0 ||
-	    trie_compress(&t->v6) < 0)
+	if (table_fill(t) < 0 || trie_compile(&t->v4) < 0 ||
+	    trie_compile(&t->v6) < 0)
 		goto fail;
 	return t;
 fail:
@@ -348,25 +696,41 @@ void zone_table_free(struct zone_table *t)
 	free(t);
 }
 
+/* Big-endian bytes as a number: one load and a byte swap. */
+static inline uint64_t be64(const uint8_t *b)
+{
+	uint64_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
 int zone_lookup(const struct zone_table *t, const struct addr *a)
 {
-	struct addr v4;
+	if (a->family == AF_INET) {
+		uint32_t v;
 
-	if (a->family == AF_INET)
-		return trie_lookup(&t->v4, a->b);
+		memcpy(&v, a->b, sizeof(v));
+		return trie_lookup(&t->v4, (u128)__builtin_bswap32(v) << 96);
+	}
 	if (a->family != AF_INET6)
 		return ZONE_NONE;
-	/* Mapped addresses start with a zero byte; spare the rest a call. */
-	if (a->b[0] == 0 && addr_unmap_v4(a, &v4))
-		return trie_lookup(&t->v4, v4.b);
-	return trie_lookup(&t->v6, a->b);
+
+	/* A mapped address carries its IPv4 address in the low 32 bits. */
+	u128 x = (u128)be64(a->b) << 64 | be64(a->b + 8);
+
+	if (x >= MAPPED_LO && x <= MAPPED_HI)
+		return trie_lookup(&t->v4, x << 96);
+	return trie_lookup(&t->v6, x);
 }
 
 size_t zone_table_memory(const struct zone_table *t)
 {
 	return sizeof(*t) + t->n * sizeof(*t->prefixes) +
-	       2 * (size_t)ROOT_SIZE * sizeof(uint32_t) +
-	       (t->v4.nnodes + t->v6.nnodes) * sizeof(struct cnode) +
+	       2 * (size_t)ROOT_SIZE * sizeof(uint64_t) +
+	       (t->v4.nrtests + t->v6.nrtests) * sizeof(struct tnode) +
+	       (t->v4.ncnodes + t->v6.ncnodes) * sizeof(struct cnode) +
+	       (t->v4.ntnodes + t->v6.ntnodes) * sizeof(struct tnode) +
 	       (t->v4.npool + t->v6.npool) * sizeof(uint32_t);
 }
 

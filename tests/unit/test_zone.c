@@ -693,6 +693,343 @@ START_TEST(test_oracle_sanity)
 }
 END_TEST
 
+/* --- compressed paths: chains merged into tests, the root's filter --- */
+
+static void spec_to_prefixes(const struct spec *s, size_t n,
+			     struct zone_prefix *p)
+{
+	const char *why;
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(prefix_parse(s[i].prefix, &p[i].prefix, &why) ==
+				  0,
+			      "%s: %s", s[i].prefix, why);
+		p[i].zone = s[i].zone;
+	}
+}
+
+static void flip_bit(struct addr *a, unsigned k)
+{
+	a->b[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+}
+
+/*
+ * @a and every address one bit away from it against the oracle: each
+ * flip is a mismatch at one depth (and one bit) of whatever tests and
+ * filters the lookup of @a goes through.
+ */
+static void ck_flips(const struct zone_table *t, const struct zone_prefix *p,
+		     size_t n, const struct addr *a)
+{
+	unsigned bits = addr_bits(a->family);
+	char buf[ADDR_STRLEN];
+
+	for (unsigned k = 0; k <= bits; k++) {
+		struct addr x = *a;
+
+		if (k < bits)
+			flip_bit(&x, k);
+		int want = oracle_lookup(p, n, &x), got = zone_lookup(t, &x);
+		ck_assert_msg(got == want, "%s: lookup %d, oracle %d",
+			      addr_format(&x, buf, sizeof(buf)), got, want);
+	}
+}
+
+/* First and last address of every prefix, each with all its flips. */
+static void ck_all_flips(const struct zone_table *t,
+			 const struct zone_prefix *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct addr a = p[i].prefix.addr;
+
+		ck_flips(t, p, n, &a);
+		for (unsigned k = p[i].prefix.len; k < addr_bits(a.family); k++)
+			a.b[k / 8] |= (uint8_t)(0x80 >> (k % 8));
+		ck_flips(t, p, n, &a);
+	}
+}
+
+/*
+ * A lone long prefix is one test below the root: a flip of any bit past
+ * the root's 16 is a mismatch at that depth of it and must give the
+ * enclosing zone, one in the first 16 bits lands on another root entry.
+ */
+START_TEST(test_skip_mismatch_each_depth)
+{
+	static const struct spec s[] = {
+	    {"2001:db8::/32", 1},
+	    {"2001:db8:1234:5678:9abc:def0:1357:9bdf/128", 2},
+	    {"2001:db8:ffff:ffff::/64", 3},
+	    {"10.0.0.0/8", 4},
+	    {"10.200.100.50/32", 5},
+	    {"10.9.0.0/17", 6},
+	};
+	struct zone_table *t = build_spec(s, 6);
+	struct addr a;
+
+	for (unsigned i = 1; i < 6; i += i == 2 ? 2 : 1) {
+		int outer = i < 3 ? 1 : 4;
+		unsigned outer_len = i < 3 ? 32 : 8;
+		struct prefix q;
+		const char *why;
+
+		ck_assert_int_eq(prefix_parse(s[i].prefix, &q, &why), 0);
+		a = q.addr;
+		ck_assert_int_eq(zone_lookup(t, &a), s[i].zone);
+		for (unsigned k = 0; k < q.len; k++) {
+			char buf[ADDR_STRLEN];
+			int want = k < outer_len ? ZONE_NONE : outer;
+
+			flip_bit(&a, k);
+			ck_assert_msg(zone_lookup(t, &a) == want,
+				      "%s: zone %d, want %d",
+				      addr_format(&a, buf, sizeof(buf)),
+				      zone_lookup(t, &a), want);
+			flip_bit(&a, k);
+		}
+	}
+	/* The /64 test continues into nothing: host bits do not matter. */
+	ck_zone(t, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 3);
+	ck_zone(t, "2001:db8:ffff:fffe:ffff:ffff:ffff:ffff", 1);
+	ck_zone(t, "10.9.127.255", 6);
+	ck_zone(t, "10.9.128.0", 4);
+	zone_table_free(t);
+}
+END_TEST
+
+/*
+ * Prefix boundaries inside what would otherwise be one chain: at a byte
+ * boundary (/40, /56 on the way to a /64 and a /128), in the middle of a
+ * byte (/36, /44), and inner prefixes of the same zone as the outer one,
+ * where the chain's tests share their mismatch zone and merge.
+ */
+START_TEST(test_chain_boundaries)
+{
+	static const struct spec s[] = {
+	    {"2001:db8::/32", 1},
+	    {"2001:db8:aa00::/40", 2},
+	    {"2001:db8:aabb:cc00::/56", 3},
+	    {"2001:db8:aabb:ccdd::/64", 4},
+	    {"2001:db8:aabb:ccdd:1234:5678:9abc:def0/128", 5},
+	    {"2400:1::/32", 1},
+	    {"2400:1:f000::/36", 6},
+	    {"2400:1:f123:4567::/64", 7},
+	    {"2400:1:f120::/44", 6},
+	    {"2a00:1::/48", 1},
+	    {"2a00:1:0:ff00::/56", 1},
+	    {"2a00:1:0:ffee::/64", 2},
+	    {"2a00:1:0:ffee:8000::/65", 2},
+	    {"2a00:1:0:ffee:c000::/66", 3},
+	};
+	enum { N = sizeof(s) / sizeof(s[0]) };
+	struct zone_prefix p[N];
+
+	spec_to_prefixes(s, N, p);
+	struct zone_table *t = zone_table_build(p, N);
+	ck_assert_ptr_nonnull(t);
+
+	ck_zone(t, "2001:db8:aabb:ccdd:1234:5678:9abc:def0", 5);
+	ck_zone(t, "2001:db8:aabb:ccdd:1234:5678:9abc:def1", 4);
+	ck_zone(t, "2001:db8:aabb:ccde::", 3);
+	ck_zone(t, "2001:db8:aabb:cd00::", 2);
+	ck_zone(t, "2001:db8:ab00::", 1);
+	ck_zone(t, "2001:db9::", ZONE_NONE);
+	ck_zone(t, "2400:1:f123:4567:ffff::", 7);
+	ck_zone(t, "2400:1:f123:4568::", 6);
+	ck_zone(t, "2400:1:ffff::", 6);
+	ck_zone(t, "2400:1:e000::", 1);
+	ck_zone(t, "2a00:1:0:ffee:c000::1", 3);
+	ck_zone(t, "2a00:1:0:ffee:bfff::", 2);
+	ck_zone(t, "2a00:1:0:ffef::", 1);
+	ck_zone(t, "2a00:1:0:feff::", 1);
+	ck_zone(t, "2a00:1:1::", ZONE_NONE);
+	ck_all_flips(t, p, N);
+	zone_table_free(t);
+}
+END_TEST
+
+/*
+ * Mapped addresses go to the IPv4 trie, whatever IPv6 prefixes say,
+ * down to its deepest tests; their neighbours outside ::ffff:0:0/96 do
+ * not.
+ */
+START_TEST(test_mapped_deep)
+{
+	static const struct spec s[] = {
+	    {"10.0.0.0/8", 1},
+	    {"10.1.2.3/32", 2},
+	    {"10.1.2.0/23", 3},
+	    {"172.16.5.128/25", 4},
+	    {"::/0", 5},
+	    {"::ffff:0:0/96", 6},
+	    {"::ffff:10.1.2.3/128", 7},
+	    {"::fffe:0:0/96", 8},
+	    {"0.0.0.0/8", 9},
+	    {"255.255.255.255/32", 10},
+	};
+	enum { N = sizeof(s) / sizeof(s[0]) };
+	struct zone_prefix p[N];
+
+	spec_to_prefixes(s, N, p);
+	struct zone_table *t = zone_table_build(p, N);
+	ck_assert_ptr_nonnull(t);
+
+	ck_zone(t, "::ffff:10.1.2.3", 2);
+	ck_zone(t, "::ffff:10.1.2.4", 3);
+	ck_zone(t, "::ffff:10.1.4.0", 1);
+	ck_zone(t, "::ffff:11.0.0.0", ZONE_NONE);
+	ck_zone(t, "::ffff:172.16.5.200", 4);
+	ck_zone(t, "::ffff:172.16.5.127", ZONE_NONE);
+	ck_zone(t, "::fffe:10.1.2.3", 8);
+	ck_zone(t, "::1:ffff:10.1.2.3", 5);
+	ck_zone(t, "0:0:0:1:0:ffff:a01:203", 5);
+	ck_zone(t, "::ffff:0:0:0", 5);
+	/* The block's very ends, and one past each. */
+	ck_zone(t, "::ffff:0.0.0.0", 9);
+	ck_zone(t, "::ffff:255.255.255.255", 10);
+	ck_zone(t, "::fffe:ffff:ffff", 8);
+	ck_zone(t, "::1:0:0:0", 5);
+
+	struct addr a;
+	ck_assert_int_eq(addr_parse("::ffff:10.1.2.3", &a), 0);
+	ck_flips(t, p, N, &a);
+	ck_assert_int_eq(addr_parse("::ffff:172.16.5.128", &a), 0);
+	ck_flips(t, p, N, &a);
+	zone_table_free(t);
+}
+END_TEST
+
+/*
+ * Host routes: neighbouring /128s share their last node, which is then a
+ * bitmap, not a test; a lone one is two tests (112 bits are more than one
+ * test holds).
+ */
+START_TEST(test_host_routes_128)
+{
+	static const struct spec s[] = {
+	    {"2001:db8::/64", 5},
+	    {"2001:db8::/126", 4},
+	    {"2001:db8::1/128", 1},
+	    {"2001:db8::/128", 2},
+	    {"2001:db8::2/128", 3},
+	    {"2001:db8::ff/128", 6},
+	    {"2001:db8::100/128", 7},
+	    {"fd00:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", 8},
+	    {"fd00::/128", 9},
+	};
+	enum { N = sizeof(s) / sizeof(s[0]) };
+	struct zone_prefix p[N];
+
+	spec_to_prefixes(s, N, p);
+	struct zone_table *t = zone_table_build(p, N);
+	ck_assert_ptr_nonnull(t);
+
+	ck_zone(t, "2001:db8::", 2);
+	ck_zone(t, "2001:db8::1", 1);
+	ck_zone(t, "2001:db8::2", 3);
+	ck_zone(t, "2001:db8::3", 4);
+	ck_zone(t, "2001:db8::4", 5);
+	ck_zone(t, "2001:db8::fe", 5);
+	ck_zone(t, "2001:db8::ff", 6);
+	ck_zone(t, "2001:db8::100", 7);
+	ck_zone(t, "2001:db8::101", 5);
+	ck_zone(t, "fd00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 8);
+	ck_zone(t, "fd00:ffff:ffff:ffff:ffff:ffff:ffff:fffe", ZONE_NONE);
+	ck_zone(t, "fd00::", 9);
+	ck_zone(t, "fd00::1", ZONE_NONE);
+	ck_all_flips(t, p, N);
+	zone_table_free(t);
+}
+END_TEST
+
+/*
+ * Lone long prefixes, each under a /16 of its own: a test each, tens of
+ * bytes, where a node per byte of the chain would be hundreds.
+ */
+START_TEST(test_lone_prefixes_compact)
+{
+	enum { N = 1000 };
+	struct zone_prefix *p = calloc(2 * N, sizeof(*p));
+	struct zone_table *t0 = zone_table_build(NULL, 0);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(t0);
+	rng_state = 0x5eed0003;
+	for (int i = 0; i < 2 * N; i++) {
+		struct prefix *q = &p[i].prefix;
+
+		q->addr.family = i < N ? AF_INET : AF_INET6;
+		random_bytes(q->addr.b, i < N ? 4 : 16);
+		/* Distinct first 16 bits: one root entry each. */
+		q->addr.b[0] = (uint8_t)(i >> 8);
+		q->addr.b[1] = (uint8_t)i;
+		q->len = i < N ? 32 : 64;
+		mask_host(&q->addr, q->len);
+		p[i].zone = i % 4;
+	}
+	struct zone_table *t = zone_table_build(p, 2 * N);
+	ck_assert_ptr_nonnull(t);
+	size_t extra = zone_table_memory(t) - zone_table_memory(t0);
+	ck_assert_msg(extra <= 2 * N * (sizeof(*p) + 16),
+		      "%zu bytes for %d lone prefixes", extra, 2 * N);
+	for (int i = 0; i < 2 * N; i += 37)
+		ck_flips(t, p, 2 * N, &p[i].prefix.addr);
+	zone_table_free(t);
+	zone_table_free(t0);
+	free(p);
+}
+END_TEST
+
+/*
+ * Random long prefixes nested at random depths, few per /16, so most
+ * paths are chains, some merged and some broken by a boundary; every
+ * prefix's ends and all their one-bit neighbours against the oracle.
+ */
+START_TEST(test_random_chains)
+{
+	enum { N = 200 };
+	struct zone_prefix *p = calloc(N, sizeof(*p));
+
+	ck_assert_ptr_nonnull(p);
+	rng_state = 0x5eed0004;
+	for (int round = 0; round < 10; round++) {
+		for (size_t i = 0; i < N; i++) {
+			struct prefix *q = &p[i].prefix;
+			uint64_t r = rng_next();
+			unsigned bits, min = 0;
+
+			if (i > 0 && r % 4 != 0) {
+				/* Inside an earlier one, longer than it. */
+				*q = p[(r >> 8) % i].prefix;
+				min = q->len;
+				uint8_t fresh[16];
+				random_bytes(fresh, sizeof(fresh));
+				for (unsigned k = min; k < 128; k++)
+					if (fresh[k / 8] & (0x80 >> (k % 8)))
+						flip_bit(&q->addr, k);
+			} else {
+				memset(q, 0, sizeof(*q));
+				q->addr.family =
+				    (r >> 8) % 3 ? AF_INET6 : AF_INET;
+				random_bytes(q->addr.b, 16);
+				min = 16;
+			}
+			bits = addr_bits(q->addr.family);
+			if (q->addr.family == AF_INET)
+				memset(q->addr.b + 4, 0, 12);
+			q->len = (uint8_t)(min + rng_next() % (bits - min + 1));
+			mask_host(&q->addr, q->len);
+			p[i].zone = (int)(rng_next() % 3);
+		}
+		struct zone_table *t = zone_table_build(p, N);
+		ck_assert_ptr_nonnull(t);
+		ck_all_flips(t, p, N);
+		zone_table_free(t);
+	}
+	free(p);
+}
+END_TEST
+
 static Suite *zone_suite(void)
 {
 	Suite *s = suite_create("zone");
@@ -716,6 +1053,16 @@ static Suite *zone_suite(void)
 	tcase_add_test(tc, test_oracle_sanity);
 	tcase_add_test(tc, test_random_small);
 	tcase_add_test(tc, test_random_large);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("compressed");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_skip_mismatch_each_depth);
+	tcase_add_test(tc, test_chain_boundaries);
+	tcase_add_test(tc, test_mapped_deep);
+	tcase_add_test(tc, test_host_routes_128);
+	tcase_add_test(tc, test_lone_prefixes_compact);
+	tcase_add_test(tc, test_random_chains);
 	suite_add_tcase(s, tc);
 	return s;
 }
