@@ -39,6 +39,14 @@ printf 'bench_audit: bare libpcap loop %.3f s (%.2f Mpps)\n' "$base" "$(echo "$C
 printf 'bench_audit: bunrid -r        %.3f s (%.2f Mpps), %d alerts written\n' "$ours" "$(echo "$COUNT / $ours / 1000000" | bc -l)" "$alerts"
 printf 'bench_audit: ratio_audit_vs_bare_pcap = %.3f (target >= 0.5)\n' "$(echo "$base / $ours" | bc -l)"
 
+# For comparison, the same packets when alerts are rare: all 10 000
+# prefixes in one zone (the rest is "internet"), so almost every packet is
+# intra-zone and the cost is detection itself, not writing alerts.
+"$PY" tools/bench/gen_conf.py 10000 "$T/one.conf" "$T/one.pfx" 1000000 1 || exit 1
+quiet=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/one.conf") || exit 1
+printf 'bench_audit: bunrid -r, alerts rare: %.3f s (%.2f Mpps); ratio_rare_alerts_vs_bare_pcap = %.3f\n' \
+	"$quiet" "$(echo "$COUNT / $quiet / 1000000" | bc -l)" "$(echo "$base / $quiet" | bc -l)"
+
 # Memory: distinct forbidden flows beyond capture.max_flows.
 for flows in 2000000 4000000; do
 	"$PY" tools/gen_pcap.py flows "$T/f.pcap" --flows "$flows" --prefixes "$T/b.pfx" || exit 1

@@ -5,14 +5,15 @@ half IPv6 /48s under fd00::/16) spread round-robin over 7 zones, and an
 "internet" zone holding the rest of the address space; no channels, so
 every flow between two of the 8 zones is forbidden.
 
-gen_conf.py N CONF PREFIXES [MAX_FLOWS]  writes the configuration and the
-"PREFIX ZONE" list tools/gen_pcap.py draws addresses from.
+gen_conf.py N CONF PREFIXES [MAX_FLOWS [ZONES]]  writes the configuration
+and the "PREFIX ZONE" list tools/gen_pcap.py draws addresses from. With
+ZONES = 1 nearly all traffic is intra-zone (alerts are rare).
 """
 import sys
 
 n, conf, pfx = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 max_flows = int(sys.argv[4]) if len(sys.argv) > 4 else 1000000
-zones = 7
+zones = int(sys.argv[5]) if len(sys.argv) > 5 else 7
 nets = [[] for _ in range(zones)]
 lines = []
 for j in range(n // 2):
