@@ -62,6 +62,13 @@ int nft_commit_fresh(struct nft *n, const struct ruleset *rs, char *err,
 		     size_t errlen);
 
 /*
+ * Delete table @table (the administrator's explicit removal of the rules),
+ * in one batch. Returns 0, or -1 with the kernel's reason in @err.
+ */
+int nft_table_remove(struct nft *n, const char *table, char *err,
+		     size_t errlen);
+
+/*
  * A generation number not used by any set of table @table yet (1 + the
  * highest "_g<N>" suffix found), for the next ruleset_build().
  */

@@ -27,6 +27,8 @@ static void usage(void)
 		"  check SRC DST [PROTO [PORT]]  would this flow pass, and why\n"
 		"  alerts [N]               the last N alerts (default 20)\n"
 		"  reload                   re-read the configuration\n"
+		"  remove-ruleset           delete the daemon's nftables table; it\n"
+		"                           then only watches until restarted\n"
 		"  graph                    Graphviz DOT of zones and channels\n"
 		"  report [HOURS]           audit report for the last HOURS\n"
 		"                           (default: since the daemon started)\n"

@@ -246,6 +246,16 @@ static void on_nftmon(int fd, uint32_t events, void *arg)
 		log_warn("nftables events");
 }
 
+/* Stop watching nftables events (before a reload, or for good). */
+static void nftmon_stop(struct bunrid *b)
+{
+	if (!b->mon)
+		return;
+	ev_del(b->ev, nftmon_fd(b->mon));
+	nftmon_close(b->mon);
+	b->mon = NULL;
+}
+
 static void verify_ruleset(struct bunrid *b)
 {
 	struct nftmon_event ev;
@@ -434,9 +444,7 @@ static int reload(struct bunrid *b, FILE *out)
 		log_warnx("reload: log.json_file %s cannot be opened",
 			  nc->json_file);
 	log_set_facility(nc->facility);
-	if (b->mon)
-		nftmon_close(b->mon);
-	b->mon = NULL;
+	nftmon_stop(b);
 	/* Detection restarts with the new configuration: the capture
 	 * process is replaced (its flow table starts afresh). */
 	sep_reconfigure(b->sep, nc, b->o.monitor || nc->mode == CONF_MODE_MONITOR);
@@ -724,6 +732,56 @@ static void ctl_report(struct bunrid *b, unsigned hours, bool json, FILE *out)
 	free(cells);
 }
 
+/* Changing state is for root and the daemon's own user. */
+static bool ctl_may_change(struct bunrid *b, const struct ctl_request *r,
+			   FILE *out)
+{
+	struct passwd *pw = getpwnam(b->conf->user);
+
+	if (r->uid == 0 || (pw && pw->pw_uid == r->uid))
+		return true;
+	fprintf(out, "%s: permission denied for uid %d", r->cmd, (int)r->uid);
+	return false;
+}
+
+/*
+ * The administrator's explicit removal of the rules: the table goes, the
+ * daemon keeps watching (monitor mode) until it is restarted. Stopping the
+ * daemon never does this by itself (fail closed).
+ */
+static int remove_ruleset(struct bunrid *b, const struct ctl_request *r,
+			  FILE *out)
+{
+	char err[1024];
+
+	if (!b->enforcing) {
+		fprintf(out, "remove-ruleset: not enforcing, no ruleset of "
+			     "this daemon to remove");
+		return -1;
+	}
+	nftmon_stop(b);
+	if (nft_table_remove(b->nft, b->conf->table, err, sizeof(err)) < 0) {
+		fprintf(out, "remove-ruleset: the kernel refused: %s", err);
+		b->mon = nftmon_open(b->conf->table, nft_portid(b->nft));
+		if (b->mon)
+			ev_add(b->ev, nftmon_fd(b->mon), EPOLLIN, on_nftmon, b);
+		return -1;
+	}
+	ruleset_free(b->rs);
+	b->rs = NULL;
+	b->enforcing = false;
+	sep_reconfigure(b->sep, b->conf, true);
+	change_record(b,
+		      "ruleset removed on request of uid %d (pid %d): table "
+		      "inet %s deleted; monitoring only until restarted",
+		      (int)r->uid, (int)r->pid, b->conf->table);
+	fprintf(out,
+		"table inet %s removed; bunrid now only watches and alerts "
+		"(restart it to enforce again)\n",
+		b->conf->table);
+	return 0;
+}
+
 static int on_ctl(const struct ctl_request *r, FILE *out, void *arg)
 {
 	struct bunrid *b = arg;
@@ -758,14 +816,13 @@ static int on_ctl(const struct ctl_request *r, FILE *out, void *arg)
 			return -1;
 		}
 		ctl_report(b, (unsigned)n, r->json, out);
-	} else if (!strcmp(cmd, "reload") && r->argc == 0) {
-		/* Changing state is for root and the daemon's own user. */
-		struct passwd *pw = getpwnam(b->conf->user);
-		if (r->uid != 0 && (!pw || pw->pw_uid != r->uid)) {
-			fprintf(out, "reload: permission denied for uid %d",
-				(int)r->uid);
+	} else if (!strcmp(cmd, "remove-ruleset") && r->argc == 0) {
+		if (!ctl_may_change(b, r, out))
 			return -1;
-		}
+		return remove_ruleset(b, r, out);
+	} else if (!strcmp(cmd, "reload") && r->argc == 0) {
+		if (!ctl_may_change(b, r, out))
+			return -1;
 		log_info("reload requested over the control socket by pid %d "
 			 "uid %d",
 			 (int)r->pid, (int)r->uid);
@@ -773,7 +830,7 @@ static int on_ctl(const struct ctl_request *r, FILE *out, void *arg)
 	} else {
 		fprintf(out, "unknown command or wrong arguments: %s "
 			     "(status, zones, channels, matrix, check, alerts, "
-			     "reload, graph, report)",
+			     "reload, remove-ruleset, graph, report)",
 			cmd);
 		return -1;
 	}

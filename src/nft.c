@@ -1152,6 +1152,33 @@ int nft_commit_fresh(struct nft *n, const struct ruleset *rs, char *err,
 	return commit(n, rs, true, err, errlen);
 }
 
+int nft_table_remove(struct nft *n, const char *table, char *err,
+		     size_t errlen)
+{
+	struct batch b = {0};
+	int table_errno = 0, ret = -1;
+
+	if (err && errlen)
+		err[0] = '\0';
+	b.seq0 = b.seq = n->seq + 1;
+	b.seq--;
+	if (batch_control(&b, NFNL_MSG_BATCH_BEGIN) ||
+	    batch_table(&b, table, NFT_MSG_DELTABLE, 0) ||
+	    batch_control(&b, NFNL_MSG_BATCH_END)) {
+		err_append(err, errlen, "building the batch: %s\n",
+			   strerror(errno ? errno : ENOMEM));
+		goto out;
+	}
+	n->seq = b.seq;
+	ret = batch_send(n, &b, err, errlen, &table_errno);
+	if (!ret)
+		n->committed = false;
+out:
+	free(b.buf);
+	free(b.refs);
+	return ret;
+}
+
 int nft_generation_next(struct nft *n, const char *table, unsigned *gen)
 {
 	struct live lv;

@@ -74,10 +74,10 @@ bunrictl_commands() {
 	{
 		# usage(): lines like "  status     mode, uptime..."
 		awk '/^static void usage/,/^}/' src/bunrictl.c |
-			grep -oE '^[[:space:]]*"  [a-z]+' | grep -oE '[a-z]+$'
+			grep -oE '^[[:space:]]*"  [a-z][a-z-]*' | grep -oE '[a-z][a-z-]*$'
 		# the daemon's dispatcher
 		awk '/^static int on_ctl/,/^}/' src/daemon.c |
-			grep -oE 'strcmp\(cmd, "[a-z]+"\)' | grep -oE '"[a-z]+"' |
+			grep -oE 'strcmp\(cmd, "[a-z-]+"\)' | grep -oE '"[a-z-]+"' |
 			tr -d '"'
 	} | sort -u
 }

@@ -76,4 +76,24 @@ syslog_wait 'alert=cross-zone .*dport=446' 5 && ok "detection works after the re
 ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
 	ok "the ruleset stayed" || fail "ruleset gone"
 
+# The administrator's explicit removal: the table goes (the unprivileged
+# parent still holds CAP_NET_ADMIN for it), the daemon keeps watching.
+out=$(ctl remove-ruleset 2>&1)
+[ $? -eq 0 ] && grep -q "removed" <<<"$out" && ok "bunrictl remove-ruleset answers" ||
+	fail "remove-ruleset" "$out"
+ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+	fail "the table is still there" || ok "the table is gone"
+ctl status | grep -q "^mode: *monitor" && ok "the daemon now only monitors" ||
+	fail "mode after removal" "$(ctl status | head -2)"
+syslog_wait "ruleset removed on request of uid 0" 5 && ok "the removal is logged" ||
+	fail "removal not logged"
+listen_tcp "$(lab_ns mn)" 447
+tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 447 && ok "forbidden traffic now passes" ||
+	fail "traffic still blocked after removal"
+syslog_wait 'alert=cross-zone .*dport=447 .*action=observed' 8 &&
+	ok "and is still alerted, action=observed" || fail "no observed alert after removal"
+out=$(ctl remove-ruleset 2>&1)
+[ $? -eq 1 ] && grep -q "not enforcing" <<<"$out" && ok "a second removal is refused" ||
+	fail "second removal" "$out"
+
 finish
