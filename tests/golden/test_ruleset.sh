@@ -13,14 +13,9 @@ NS=bunri_gold_$$
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT INT TERM
 
-SAN=
-nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 TOOL=$TMP/nft_commit_tool
-gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $SAN \
-	-o "$TOOL" tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-		libcap-ng libsystemd) || { echo "FAIL: cannot build tool"; exit 1; }
+tests/integration/build_tool.sh "$BUILD" tests/integration/nft_commit_tool.c \
+	"$TOOL" || { echo "FAIL: cannot build tool"; exit 1; }
 
 havens=0
 [ "$(id -u)" -eq 0 ] && ip netns add "$NS" 2>/dev/null && havens=1

@@ -202,14 +202,9 @@ channels = (
     proto = "icmp"; }
 );
 EOF
-		SAN=
-		nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-			SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 		TOOL=$TMP/nft_commit_tool
-		if gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $SAN \
-			-o "$TOOL" tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-			$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-				libcap-ng libsystemd) 2>"$TMP/err"; then
+		if tests/integration/build_tool.sh "$BUILD" \
+			tests/integration/nft_commit_tool.c "$TOOL" 2>"$TMP/err"; then
 			if ip netns exec "$NS" "$TOOL" -V "$TMP/lab.conf" >"$TMP/v" 2>"$TMP/err" &&
 				grep -q 'verify: match' "$TMP/v"; then
 				ok "bunrid's commit takes the fail-safe table over (verify: match)"

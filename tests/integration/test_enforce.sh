@@ -422,14 +422,8 @@ check "bad config: counted as refused" \
 # A batch the kernel refuses: daemon.table names a table another process
 # owns (the owner flag), so the kernel answers EPERM.
 TOOL="$T/nft_commit_tool"
-SAN=
-nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-# shellcheck disable=SC2046,SC2086
-if gcc -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude $SAN -o "$TOOL" \
-	tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-		libcap-ng libsystemd) 2>"$T/tool.err"; then
+if tests/integration/build_tool.sh "$BUILD" \
+	tests/integration/nft_commit_tool.c "$TOOL" 2>"$T/tool.err"; then
 	sed 's/table = "bunri";/table = "bt_held";/' "$T/loaded.conf" >"$T/held.conf"
 	ip netns exec "$(ns gw)" "$TOOL" "$T/held.conf" -- \
 		/bin/sh -c "echo \$\$ >'$T/held.pid'; exec sleep 30" \

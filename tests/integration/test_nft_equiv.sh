@@ -23,14 +23,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 TOOL=$TMP/nft_commit_tool
-# Link the way the library was built (the make check build uses ASan/UBSan).
-SAN=
-nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $SAN \
-	-o "$TOOL" tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-		libcap-ng libsystemd) || { echo "FAIL: cannot build tool"; exit 1; }
+tests/integration/build_tool.sh "$BUILD" tests/integration/nft_commit_tool.c \
+	"$TOOL" || { echo "FAIL: cannot build tool"; exit 1; }
 
 fail=0 passed=0
 ok() { echo "ok - $*"; passed=$((passed + 1)); }

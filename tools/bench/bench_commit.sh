@@ -16,14 +16,9 @@ NS=bunri_bench_$$
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT INT TERM
 
-SAN=
-nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 TOOL=$TMP/nft_commit_tool
-gcc -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude $SAN -o "$TOOL" \
-	tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-		libcap-ng libsystemd) || exit 1
+tests/integration/build_tool.sh "$BUILD" tests/integration/nft_commit_tool.c \
+	"$TOOL" || exit 1
 
 # Zones z0..z6 share 10.0.0.0/8 (/24s) and fd00::/16 (/48s) round-robin;
 # "internet" holds the rest.

@@ -92,14 +92,8 @@ EOF
 # The committing tool of the integration tests: bunri's own conf, ruleset
 # and nft modules, linked the way the library was built.
 TOOL=$TMP/nft_commit_tool
-SAN=
-nm "$BUILD/libbunri.a" 2>/dev/null | grep -q __asan_ &&
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-# shellcheck disable=SC2046,SC2086
-gcc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude $SAN -o "$TOOL" \
-	tests/integration/nft_commit_tool.c "$BUILD/libbunri.a" \
-	$(pkg-config --cflags --libs libconfig libpcap libnftnl libmnl \
-		libcap-ng libsystemd) 2>"$TMP/tool.err" ||
+"$ROOT/tests/integration/build_tool.sh" "$BUILD" \
+	"$ROOT/tests/integration/nft_commit_tool.c" "$TOOL" 2>"$TMP/tool.err" ||
 	die "cannot build nft_commit_tool: $(head -n 3 "$TMP/tool.err")"
 
 # ---- the topology: src -- gw -- dst ------------------------------------------
