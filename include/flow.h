@@ -35,12 +35,13 @@ enum flow_port_kind {
  *          with the same bytes
  * @proto: IPPROTO_*
  * @port_kind: enum flow_port_kind, says what @port means
+ * @type: the caller's kind of key: keys of different types never match
+ *        (detection keeps its alert types apart with it); 0 by default
  * @port: destination port, ICMP type, or 0
- * @pad: always zero; the key is hashed and compared as bytes
+ * @pad: ignored
  *
  * Build keys with flow_key_from_tuple(). The table ignores whatever a
- * hand-made key holds in @pad, @pad2 and the unused bytes of an IPv4
- * address.
+ * hand-made key holds in @pad and the unused bytes of an IPv4 address.
  */
 struct flow_key {
 	uint8_t src[16];
@@ -48,9 +49,9 @@ struct flow_key {
 	uint8_t family;
 	uint8_t proto;
 	uint8_t port_kind;
-	uint8_t pad;
+	uint8_t type;
 	uint16_t port;
-	uint8_t pad2[2];
+	uint8_t pad[2];
 };
 
 /* struct flow.flags: FLOW_F_ALERTED means last_alert_us is valid. */
@@ -130,6 +131,24 @@ struct flow *flow_table_find(const struct flow_table *t,
 			     const struct flow_key *key);
 
 /*
+ * For callers that handle packets in batches: the hash of @key, and a
+ * hint to start loading the memory a lookup of that hash reads first.
+ * The _hashed calls are flow_table_get() and flow_table_find() with the
+ * hash already known (@hash must be flow_table_hash() of @key in @t). A
+ * batch hashes and prefetches all its keys, then looks them up in order:
+ * the cache misses of the whole batch overlap instead of following each
+ * other, and the results are those of one call after another.
+ */
+uint64_t flow_table_hash(const struct flow_table *t,
+			 const struct flow_key *key);
+void flow_table_prefetch(const struct flow_table *t, uint64_t hash);
+struct flow *flow_table_get_hashed(struct flow_table *t,
+				   const struct flow_key *key, uint64_t hash,
+				   uint64_t now_us, bool *created);
+struct flow *flow_table_find_hashed(const struct flow_table *t,
+				    const struct flow_key *key, uint64_t hash);
+
+/*
  * Entries from most to least recently seen: pass NULL for the first, the
  * previous one for the next; NULL at the end. The table must not change
  * during a walk (writing @user is fine).
@@ -153,10 +172,13 @@ size_t flow_table_memory(const struct flow_table *t);
 size_t flow_entry_size(void);
 
 /*
- * SipHash-2-4 of @len bytes under the 16-byte @key, the table's hash;
- * public so that its reference vectors can be checked.
+ * SipHash-c-d (@c compression and @d finalization rounds) of @len bytes
+ * under the 16-byte @key. The table hashes with SipHash-1-3, the variant
+ * hash tables commonly use; SipHash-2-4 is the one with published
+ * reference vectors, which check the shared code.
  */
-uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len);
+uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
+		      unsigned c, unsigned d);
 
 /*
  * Account one packet of @bytes to @f. Call it before

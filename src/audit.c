@@ -69,12 +69,16 @@ static void audit_alert(const struct alert *a, void *arg)
 	audit_alert_big(o, a, need);
 }
 
-int audit_run(const struct conf *c, const char *path, FILE *out,
-	      FILE *summary)
+int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct audit_out o = { .out = out };
-	struct detect_ctx ctx = { .iface_zone = ZONE_NONE };
+	struct audit_out o = {.out = out};
+	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
+	struct {
+		struct decoded dec[DETECT_BATCH];
+		struct timespec ts[DETECT_BATCH];
+		size_t n;
+	} b = {.n = 0};
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
 	struct detect *d;
@@ -83,17 +87,18 @@ int audit_run(const struct conf *c, const char *path, FILE *out,
 	uint64_t undecodable = 0;
 
 	p = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	    path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
 		fprintf(summary, "bunrid: %s: %s\n", path, errbuf);
 		return 1;
 	}
 	linktype = pcap_datalink(p);
 	if (!decode_linktype_supported(linktype)) {
-		fprintf(summary, "bunrid: %s: link type %s (%d) not supported\n",
-			path,
-			pcap_datalink_val_to_name(linktype) ?
-				pcap_datalink_val_to_name(linktype) : "?",
+		fprintf(summary,
+			"bunrid: %s: link type %s (%d) not supported\n", path,
+			pcap_datalink_val_to_name(linktype)
+			    ? pcap_datalink_val_to_name(linktype)
+			    : "?",
 			linktype);
 		pcap_close(p);
 		return 1;
@@ -108,17 +113,20 @@ int audit_run(const struct conf *c, const char *path, FILE *out,
 		return 1;
 	}
 	while ((rc = pcap_next_ex(p, &h, &pkt)) == 1) {
-		struct decoded dec;
-		struct timespec ts = { .tv_sec = h->ts.tv_sec,
-				       .tv_nsec = h->ts.tv_usec };
 		/* A pcapng file may change link type per interface. */
 		if (decode_packet(pcap_datalink(p), pkt, h->caplen, h->len,
-				  &dec) < 0) {
+				  &b.dec[b.n]) < 0) {
 			undecodable++;
 			continue;
 		}
-		detect_packet(d, &dec, &ctx, &ts);
+		b.ts[b.n].tv_sec = h->ts.tv_sec;
+		b.ts[b.n].tv_nsec = h->ts.tv_usec; /* nanoseconds: see open */
+		if (++b.n == DETECT_BATCH) {
+			detect_packets(d, b.dec, b.ts, b.n, &ctx);
+			b.n = 0;
+		}
 	}
+	detect_packets(d, b.dec, b.ts, b.n, &ctx);
 	audit_flush(&o);
 	fflush(out);
 	if (rc == PCAP_ERROR) {

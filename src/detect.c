@@ -116,7 +116,7 @@ static struct detect_pair *pair_of(struct detect *d, int src, int dst)
 	return &d->pairs[i * n + j];
 }
 
-/* Does the key of @a alert now? Counts the packet either way. */
+/* Does @key alert now? Counts the packet either way. */
 static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
 			      uint64_t now_us, uint32_t len, struct flow **out)
 {
@@ -160,19 +160,15 @@ static void detect_emit(struct detect *d, struct alert *a, int src_zone,
 }
 
 /*
- * Is @p the answer to a forbidden flow already alerted (the server's
- * SYN-ACK seen on a mirror port, an echo reply)? Then it belongs to that
- * alert: its packet is counted there, and it raises no alert of its own.
+ * The key of the flow @p would answer, if it can be an answer at all: the
+ * server's SYN-ACK seen on a mirror port, an echo reply. A TCP answer
+ * carries ACK: a bare SYN opens a flow of its own.
  */
-static bool detect_is_answer(struct detect *d, const struct decoded *p,
-			     uint32_t len)
+static bool answer_key(const struct decoded *p, struct flow_key *rk)
 {
 	struct flow_tuple rt = p->tuple;
-	struct flow_key rk;
 	uint8_t type = 0;
-	struct flow *f;
 
-	/* A TCP answer carries ACK: a bare SYN opens a flow of its own. */
 	if (p->tuple.proto == IPPROTO_TCP && p->tuple.has_ports &&
 	    !(p->tcp_flags & 0x10))
 		return false;
@@ -189,9 +185,96 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 	} else {
 		return false;
 	}
-	flow_key_from_tuple(&rt, p->has_icmp, type, &rk);
-	rk.pad = ALERT_CROSS_ZONE;
-	f = flow_table_find(d->flows, &rk);
+	flow_key_from_tuple(&rt, p->has_icmp, type, rk);
+	rk->type = ALERT_CROSS_ZONE;
+	return true;
+}
+
+/*
+ * What detect_plan() works out for one IP packet before the flow table is
+ * touched: policy's verdict, the alert type, the keys and their hashes.
+ * @flow: the packet is classified at all (IP, not link-local)
+ * @deny: not permitted, so it alerts or counts into an alert
+ * @answer: @rkey is the flow it may answer
+ */
+struct detect_plan {
+	bool flow;
+	bool deny;
+	bool answer;
+	bool spoofed;
+	enum alert_type type;
+	struct policy_result r;
+	uint64_t now_us;
+	struct flow_key key;
+	struct flow_key rkey;
+	uint64_t hash;
+	uint64_t rhash;
+};
+
+/*
+ * The part of a packet's handling that changes nothing (but the day
+ * cache): zones, policy, keys. It also starts loading the flow-table
+ * memory the keys lead to, which detect_apply() then finds in cache.
+ */
+static void detect_plan(struct detect *d, const struct decoded *p,
+			const struct detect_ctx *ctx, const struct timespec *ts,
+			struct detect_plan *pl)
+{
+	const struct conf *c = d->conf;
+
+	pl->flow = false;
+	if (p->l3 != DECODE_L3_IPV4 && p->l3 != DECODE_L3_IPV6)
+		return;
+	if (addr_is_local_scope(&p->tuple.src, false) ||
+	    addr_is_local_scope(&p->tuple.dst, true))
+		return;
+	pl->flow = true;
+
+	struct flow_tuple t = p->tuple;
+	t.later_fragment = p->fragment && !p->first_fragment;
+	policy_decide(c, &t, detect_today(d, ts->tv_sec), &pl->r);
+	pl->spoofed = false;
+	if (ctx->iface_zone != ZONE_NONE) {
+		int want = c->zones[ctx->iface_zone].policy;
+		pl->spoofed = pl->r.src_zone == ZONE_NONE ||
+			      c->zones[pl->r.src_zone].policy != want;
+	}
+	pl->deny = !policy_permitted(pl->r.verdict) || pl->spoofed;
+	if (!pl->deny)
+		return;
+	if (pl->spoofed)
+		pl->type = ALERT_SPOOFED_SOURCE;
+	else if (pl->r.verdict == POLICY_UNZONED)
+		pl->type = ALERT_UNZONED;
+	else
+		pl->type = ALERT_CROSS_ZONE;
+	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+	pl->answer = pl->type == ALERT_CROSS_ZONE && answer_key(p, &pl->rkey);
+	if (pl->answer) {
+		pl->rhash = flow_table_hash(d->flows, &pl->rkey);
+		flow_table_prefetch(d->flows, pl->rhash);
+	}
+	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type, &pl->key);
+	/* The same addresses may be spoofed on one interface and not on
+	 * another: keep the alert types apart. */
+	pl->key.type = (uint8_t)pl->type;
+	pl->hash = flow_table_hash(d->flows, &pl->key);
+	flow_table_prefetch(d->flows, pl->hash);
+}
+
+/*
+ * Is @p the answer to a forbidden flow already alerted? Then it belongs
+ * to that alert: its packet is counted there, and it raises no alert of
+ * its own.
+ */
+static bool detect_is_answer(struct detect *d, const struct detect_plan *pl,
+			     uint32_t len)
+{
+	struct flow *f;
+
+	if (!pl->answer)
+		return false;
+	f = flow_table_find_hashed(d->flows, &pl->rkey, pl->rhash);
 	if (!f)
 		return false;
 	flow_count_packet(f, len);
@@ -200,65 +283,45 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 }
 
 static void detect_flow(struct detect *d, const struct decoded *p,
-			const struct detect_ctx *ctx,
-			const struct timespec *ts)
+			const struct detect_ctx *ctx, const struct timespec *ts,
+			const struct detect_plan *pl)
 {
 	const struct conf *c = d->conf;
-	uint32_t today = detect_today(d, ts->tv_sec);
-	uint64_t now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
-	struct policy_result r;
-	enum alert_type type;
-	struct flow_key key;
+	const struct policy_result *r = &pl->r;
+	struct detect_pair *pair = pair_of(d, r->src_zone, r->dst_zone);
 	struct flow *f;
 	struct alert a;
-	bool spoofed = false;
 
-	struct flow_tuple t = p->tuple;
-	t.later_fragment = p->fragment && !p->first_fragment;
-	policy_decide(c, &t, today, &r);
-
-	if (ctx->iface_zone != ZONE_NONE) {
-		int want = c->zones[ctx->iface_zone].policy;
-		spoofed = r.src_zone == ZONE_NONE ||
-			  c->zones[r.src_zone].policy != want;
-	}
-	struct detect_pair *pair = pair_of(d, r.src_zone, r.dst_zone);
-	if (policy_permitted(r.verdict) && !spoofed) {
+	if (!pl->deny) {
 		pair->pass_packets++;
 		pair->pass_bytes += p->wire_len;
 		return;
 	}
 	pair->deny_packets++;
 	pair->deny_bytes += p->wire_len;
-
-	if (spoofed)
-		type = ALERT_SPOOFED_SOURCE;
-	else if (r.verdict == POLICY_UNZONED)
-		type = ALERT_UNZONED;
-	else
-		type = ALERT_CROSS_ZONE;
-	if (type == ALERT_CROSS_ZONE && detect_is_answer(d, p, p->wire_len))
+	if (detect_is_answer(d, pl, p->wire_len))
 		return;
-	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type, &key);
-	/* The same addresses may be spoofed on one interface and not on
-	 * another: keep the alert types apart. */
-	key.pad = (uint8_t)type;
-	if (!detect_key_alerts(d, &key, now_us, p->wire_len, &f))
+	f = flow_table_get_hashed(d->flows, &pl->key, pl->hash, pl->now_us,
+				  NULL);
+	flow_count_packet(f, p->wire_len);
+	if (!flow_should_alert(f, pl->now_us, c->repeat_interval)) {
+		d->st.repeats++;
 		return;
+	}
 
-	alert_from_packet(&a, type, p, ctx, ts);
-	a.severity = pair_severity(c, r.src_zone, r.dst_zone);
-	if (spoofed)
-		a.severity = pair_severity(c, ctx->iface_zone, r.src_zone);
-	a.src_zone = zone_name(c, r.src_zone);
-	a.dst_zone = zone_name(c, r.dst_zone);
+	alert_from_packet(&a, pl->type, p, ctx, ts);
+	a.severity = pair_severity(c, r->src_zone, r->dst_zone);
+	if (pl->spoofed)
+		a.severity = pair_severity(c, ctx->iface_zone, r->src_zone);
+	a.src_zone = zone_name(c, r->src_zone);
+	a.dst_zone = zone_name(c, r->dst_zone);
 	a.action = ctx->enforcing ? "dropped" : "observed";
 	a.has_counts = true;
 	a.packets = f->alert_packets;
 	a.bytes = f->alert_bytes;
-	if (spoofed)
+	if (pl->spoofed)
 		alert_add_str(&a, "iface_zone", zone_name(c, ctx->iface_zone));
-	detect_emit(d, &a, r.src_zone, r.dst_zone);
+	detect_emit(d, &a, r->src_zone, r->dst_zone);
 }
 
 static bool zone_lists_mac(const struct conf_zone *z, const uint8_t mac[6])
@@ -314,12 +377,16 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 	char ip[ADDR_STRLEN];
 	alert_add_str(&a, "src", addr_format(&p->sight_ip, ip, sizeof(ip)));
 	alert_add_str(&a, "mac", mac);
-	alert_add_str(&a, "listed", c->zones[z].has_devices ? "no" : "first-seen");
+	alert_add_str(&a, "listed",
+		      c->zones[z].has_devices ? "no" : "first-seen");
 	detect_emit(d, &a, z, ZONE_NONE);
 }
 
-void detect_packet(struct detect *d, const struct decoded *p,
-		   const struct detect_ctx *ctx, const struct timespec *ts)
+/* The part of a packet's handling that counts, alerts and remembers. */
+static void detect_apply(struct detect *d, const struct decoded *p,
+			 const struct detect_ctx *ctx,
+			 const struct timespec *ts,
+			 const struct detect_plan *pl)
 {
 	d->st.packets++;
 	if (p->has_sighting)
@@ -330,12 +397,39 @@ void detect_packet(struct detect *d, const struct decoded *p,
 		return;
 	}
 	d->st.ip++;
-	if (addr_is_local_scope(&p->tuple.src, false) ||
-	    addr_is_local_scope(&p->tuple.dst, true)) {
+	if (!pl->flow) {
 		d->st.local++;
 		return;
 	}
-	detect_flow(d, p, ctx, ts);
+	detect_flow(d, p, ctx, ts, pl);
+}
+
+void detect_packet(struct detect *d, const struct decoded *p,
+		   const struct detect_ctx *ctx, const struct timespec *ts)
+{
+	struct detect_plan pl;
+
+	detect_plan(d, p, ctx, ts, &pl);
+	detect_apply(d, p, ctx, ts, &pl);
+}
+
+void detect_packets(struct detect *d, const struct decoded *p,
+		    const struct timespec *ts, size_t n,
+		    const struct detect_ctx *ctx)
+{
+	struct detect_plan pl[DETECT_BATCH];
+
+	while (n > 0) {
+		size_t m = n < DETECT_BATCH ? n : DETECT_BATCH;
+
+		for (size_t i = 0; i < m; i++)
+			detect_plan(d, &p[i], ctx, &ts[i], &pl[i]);
+		for (size_t i = 0; i < m; i++)
+			detect_apply(d, &p[i], ctx, &ts[i], &pl[i]);
+		p += m;
+		ts += m;
+		n -= m;
+	}
 }
 
 const struct detect_pair *detect_pairs(const struct detect *d)
@@ -379,9 +473,9 @@ void detect_summary_print(const struct detect *d, FILE *out)
 	for (size_t t = 0; t < ALERT_TYPE_MAX; t++)
 		alerts += d->st.alerts[t];
 	fprintf(out,
-		"packets %" PRIu64 " (ip %" PRIu64 ", link-local/multicast %"
-		PRIu64 ", other %" PRIu64 "), device sightings %" PRIu64
-		", alerts %" PRIu64 "\n",
+		"packets %" PRIu64 " (ip %" PRIu64
+		", link-local/multicast %" PRIu64 ", other %" PRIu64
+		"), device sightings %" PRIu64 ", alerts %" PRIu64 "\n",
 		d->st.packets, d->st.ip, d->st.local, d->st.other,
 		d->st.sightings, alerts);
 	fprintf(out, "%-12s %-12s %12s %14s %12s %14s %8s\n", "SRC_ZONE",

@@ -14,6 +14,7 @@
  * past it; a new key in a bucket of one entry costs no entry read.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,6 +23,13 @@
 
 #include "flow.h"
 #include "policy.h"
+
+/* key_hash() reads family .. pad as one 8-byte run. */
+_Static_assert(offsetof(struct flow_key, pad) + 2 -
+		       offsetof(struct flow_key, family) ==
+		   8,
+	       "flow_key tail is 8 bytes");
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key has no padding");
 
 #define NIL	  UINT32_MAX /* end of the LRU list */
 #define CHAIN_END 0	     /* end of a bucket chain */
@@ -86,7 +94,8 @@ static inline uint64_t le64(const uint8_t *p)
 		v2 = rotl64(v2, 32);                                           \
 	} while (0)
 
-uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len)
+uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
+		      unsigned c, unsigned d)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = le64(key), k1 = le64(key + 8);
@@ -100,8 +109,8 @@ uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len)
 		uint64_t m = le64(p);
 
 		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
+		for (unsigned i = 0; i < c; i++)
+			SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
 	/* The last block: the remaining bytes and the length's low byte. */
@@ -109,11 +118,11 @@ uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len)
 	for (size_t i = 0; i < left; i++)
 		b |= (uint64_t)p[i] << (8 * i);
 	v3 ^= b;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	for (unsigned i = 0; i < c; i++)
+		SIPROUND(v0, v1, v2, v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	for (int i = 0; i < 4; i++)
+	for (unsigned i = 0; i < d; i++)
 		SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
@@ -127,8 +136,7 @@ uint64_t flow_siphash24(const uint8_t key[16], const void *data, size_t len)
 static void key_normalize(const struct flow_key *in, struct flow_key *out)
 {
 	*out = *in;
-	out->pad = 0;
-	out->pad2[0] = out->pad2[1] = 0;
+	out->pad[0] = out->pad[1] = 0;
 	if (out->family == AF_INET) {
 		memset(out->src + 4, 0, sizeof(out->src) - 4);
 		memset(out->dst + 4, 0, sizeof(out->dst) - 4);
@@ -154,9 +162,19 @@ void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
 	}
 }
 
+/*
+ * The hash of a normalised key: only the bytes that mean something, so an
+ * IPv4 key (most of them) is two SipHash blocks rather than five.
+ */
 static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	return flow_siphash24(t->sipkey, k, sizeof(*k));
+	uint8_t buf[sizeof(k->src) + sizeof(k->dst) + 8];
+	size_t alen = k->family == AF_INET ? 4 : sizeof(k->src);
+
+	memcpy(buf, k->src, alen);
+	memcpy(buf + alen, k->dst, alen);
+	memcpy(buf + 2 * alen, &k->family, 8); /* family .. pad */
+	return flow_siphash(t->sipkey, buf, 2 * alen + 8, 1, 3);
 }
 
 /* The bucket from the low half of the hash, the tag from the high half. */
@@ -235,7 +253,7 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 		return NULL;
 	}
 	/* At most one entry per bucket on average: chains stay short. */
-	while (nb < max_flows)
+	while (nb < max_flows * 4 && nb < (size_t)1 << 31)
 		nb <<= 1;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -352,22 +370,46 @@ static uint32_t node_take(struct flow_table *t)
 	lru_unlink(t, i);
 	chain_remove(t, i);
 	t->evictions++;
+	/*
+	 * The next to go is known now, and lru_unlink() has just written to
+	 * it: start loading its bucket and the entry after it, which the next
+	 * eviction reads (a flood evicts on every packet).
+	 */
+	if (t->tail != NIL) {
+		const struct flow_node *n = &t->nodes[t->tail];
+
+		__builtin_prefetch(&t->buckets[n->bucket], 1);
+		if (n->prev != NIL)
+			__builtin_prefetch(&t->nodes[n->prev], 1);
+	}
 	return i;
 }
 
-struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
-			    uint64_t now_us, bool *created)
+uint64_t flow_table_hash(const struct flow_table *t, const struct flow_key *key)
 {
 	struct flow_key k;
-	struct flow_node *n;
-	uint64_t h;
-	uint32_t b, i;
 
 	key_normalize(key, &k);
-	h = key_hash(t, &k);
-	b = hash_bucket(t, h);
+	return key_hash(t, &k);
+}
+
+void flow_table_prefetch(const struct flow_table *t, uint64_t hash)
+{
+	__builtin_prefetch(&t->buckets[hash_bucket(t, hash)], 1);
+}
+
+struct flow *flow_table_get_hashed(struct flow_table *t,
+				   const struct flow_key *key, uint64_t hash,
+				   uint64_t now_us, bool *created)
+{
+	uint32_t b = hash_bucket(t, hash);
+	struct flow_key k;
+	struct flow_node *n;
+	uint32_t i;
+
+	key_normalize(key, &k);
 	t->lookups++;
-	i = chain_find(t, h, &k);
+	i = chain_find(t, hash, &k);
 	if (i != NIL) {
 		n = &t->nodes[i];
 		if (t->head != i) {
@@ -388,7 +430,7 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
 	n->f.first_us = n->f.last_us = now_us;
 	n->hnext = t->buckets[b];
 	n->bucket = b;
-	t->buckets[b] = link_make(t, i, hash_tag(t, h), n->hnext);
+	t->buckets[b] = link_make(t, i, hash_tag(t, hash), n->hnext);
 	lru_push_head(t, i);
 	t->inserts++;
 	if (created)
@@ -396,15 +438,28 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
 	return &n->f;
 }
 
-struct flow *flow_table_find(const struct flow_table *t,
-			     const struct flow_key *key)
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
+			    uint64_t now_us, bool *created)
+{
+	return flow_table_get_hashed(t, key, flow_table_hash(t, key), now_us,
+				     created);
+}
+
+struct flow *flow_table_find_hashed(const struct flow_table *t,
+				    const struct flow_key *key, uint64_t hash)
 {
 	struct flow_key k;
 	uint32_t i;
 
 	key_normalize(key, &k);
-	i = chain_find(t, key_hash(t, &k), &k);
+	i = chain_find(t, hash, &k);
 	return i == NIL ? NULL : &t->nodes[i].f;
+}
+
+struct flow *flow_table_find(const struct flow_table *t,
+			     const struct flow_key *key)
+{
+	return flow_table_find_hashed(t, key, flow_table_hash(t, key));
 }
 
 struct flow *flow_table_next(const struct flow_table *t,

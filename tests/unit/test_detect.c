@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The detection core on decoded packets: batches give exactly what one
+ * packet at a time gives, and alert types of the same flow stay apart.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "detect.h"
+#include "unit.h"
+#include "zone.h"
+
+#define TODAY 20261123u
+#define T0    1763856000 /* 2025-11-23 00:00:00 UTC */
+
+/* The offline-audit fixture with a small table, so that keys get evicted
+ * and come back, and a short repeat interval, so that keys re-alert. */
+static const char conf_text[] =
+    "version = 1;\n"
+    "log: { repeat_interval = 2; };\n"
+    "capture: { max_flows = 1024; };\n"
+    "zones = (\n"
+    "  { name = \"mynumber\"; interfaces = [ \"eth1\" ];\n"
+    "    networks = [ \"10.1.0.0/16\", \"fd00:1::/48\" ]; severity = "
+    "\"crit\";\n"
+    "    devices = [ \"02:00:00:00:01:10\" ]; },\n"
+    "  { name = \"lgwan\"; interfaces = [ \"eth2\" ];\n"
+    "    networks = [ \"10.2.0.0/16\", \"fd00:2::/48\" ]; severity = \"err\"; "
+    "},\n"
+    "  { name = \"internet\"; interfaces = [ \"eth0\" ];\n"
+    "    networks = [ \"203.0.113.0/24\", \"2001:db8::/32\" ]; }\n"
+    ");\n"
+    "channels = (\n"
+    "  { name = \"mail\"; kind = \"mail_textify\"; from = \"internet\";\n"
+    "    to = \"lgwan\"; src = [ \"203.0.113.25\" ]; dst = [ \"10.2.0.25\" ];\n"
+    "    proto = \"tcp\"; ports = [ 25 ]; },\n"
+    "  { name = \"ping\"; kind = \"other\"; from = \"lgwan\"; to = "
+    "\"internet\";\n"
+    "    dst = [ \"203.0.113.1\" ]; proto = \"icmp\"; }\n"
+    ");\n";
+
+static struct conf *conf;
+
+static void setup(void)
+{
+	conf = conf_load_string(conf_text, "detect.conf", TODAY, stderr);
+	ck_assert_ptr_nonnull(conf);
+}
+
+static void teardown(void)
+{
+	conf_free(conf);
+	conf = NULL;
+}
+
+/* Every alert, as its JSON line, one after another. */
+struct record {
+	char *text;
+	size_t len;
+	size_t lines;
+};
+
+static void record_alert(const struct alert *a, void *arg)
+{
+	struct record *r = arg;
+	char line[1024];
+	size_t n = alert_format_json(a, line, sizeof(line));
+
+	ck_assert_uint_lt(n, sizeof(line));
+	r->text = realloc(r->text, r->len + n + 2);
+	ck_assert_ptr_nonnull(r->text);
+	memcpy(r->text + r->len, line, n);
+	r->text[r->len + n] = '\n';
+	r->len += n + 1;
+	r->text[r->len] = '\0';
+	r->lines++;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A few hosts per zone, an unzoned one and a link-local one, so that
+ * flows repeat, answer each other and hit the channels. */
+static const char *const hosts[] = {
+    "10.1.0.5",	    "10.1.0.6",	   "10.2.0.25",	   "10.2.0.7",
+    "203.0.113.25", "203.0.113.1", "198.51.100.9", "169.254.1.1",
+    "fd00:1::5",    "fd00:2::7",   "2001:db8::25", "2001:db8:ffff::1",
+};
+
+static void random_packet(uint64_t *s, struct decoded *p)
+{
+	uint64_t r = rng_next(s);
+	bool v6 = r & 1;
+	size_t base = v6 ? 8 : 0, n = v6 ? 4 : 8;
+
+	memset(p, 0, sizeof(*p));
+	p->l3 = v6 ? DECODE_L3_IPV6 : DECODE_L3_IPV4;
+	ck_assert_int_eq(addr_parse(hosts[base + (r >> 1) % n], &p->tuple.src),
+			 0);
+	ck_assert_int_eq(addr_parse(hosts[base + (r >> 5) % n], &p->tuple.dst),
+			 0);
+	p->wire_len = 60 + (uint32_t)(r >> 9) % 1400;
+	switch ((r >> 20) % 5) {
+	case 0: /* TCP: SYN, or SYN-ACK / ACK (a possible answer) */
+	case 1:
+		p->tuple.proto = IPPROTO_TCP;
+		p->tuple.has_ports = true;
+		p->tcp_flags = (r >> 23) & 1 ? 0x12 : 0x02;
+		break;
+	case 2:
+		p->tuple.proto = IPPROTO_UDP;
+		p->tuple.has_ports = true;
+		break;
+	case 3: /* echo request or reply */
+		p->tuple.proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		p->has_icmp = true;
+		p->icmp_type = (r >> 23) & 1 ? (v6 ? 128 : 8) : (v6 ? 129 : 0);
+		break;
+	default: /* a later fragment: no ports */
+		p->tuple.proto = IPPROTO_UDP;
+		p->fragment = true;
+		break;
+	}
+	if (p->tuple.has_ports) {
+		static const uint16_t ports[] = {25, 53, 443, 445, 40000};
+
+		p->tuple.sport = ports[(r >> 24) % 5];
+		p->tuple.dport = ports[(r >> 27) % 5];
+		/* Many distinct keys too, so that the table overflows. */
+		if (p->tuple.dport == 40000)
+			p->tuple.dport = (uint16_t)(1024 + (r >> 40) % 4096);
+	}
+	/* Now and then an ARP sighting of a listed or unknown MAC. */
+	if ((r >> 30) % 16 == 0) {
+		static const uint8_t mac[6] = {2, 0, 0, 0, 1, 0x10};
+
+		memset(p, 0, sizeof(*p));
+		p->l3 = DECODE_L3_ARP;
+		p->has_sighting = true;
+		memcpy(p->sight_mac, mac, 6);
+		p->sight_mac[5] = (uint8_t)(0x10 + (r >> 34) % 2);
+		ck_assert_int_eq(addr_parse("10.1.0.5", &p->sight_ip), 0);
+		p->wire_len = 60;
+	}
+}
+
+static void check_same(const struct detect *a, const struct detect *b)
+{
+	struct detect_stats sa, sb;
+	size_t n = conf->n_zones + 1;
+
+	detect_stats_get(a, &sa);
+	detect_stats_get(b, &sb);
+	ck_assert_int_eq(memcmp(&sa, &sb, sizeof(sa)), 0);
+	ck_assert_int_eq(memcmp(detect_pairs(a), detect_pairs(b),
+				n * n * sizeof(struct detect_pair)),
+			 0);
+}
+
+/* Random traffic through detect_packet() one by one and through
+ * detect_packets() in batches of random sizes: the same alerts, in the
+ * same order, and the same counters. On an interface facing a zone too,
+ * where spoofed sources add their own alerts. */
+START_TEST(test_batches_equal_single)
+{
+	static const struct detect_ctx ctxs[] = {
+	    {.iface_zone = ZONE_NONE},
+	    {.iface = "eth2", .iface_zone = 1, .enforcing = true},
+	};
+	const struct detect_ctx *ctx = &ctxs[_i];
+	enum { N = 40000 };
+	struct decoded *p = calloc(N, sizeof(*p));
+	struct timespec *ts = calloc(N, sizeof(*ts));
+	struct record one = {0}, many = {0};
+	uint64_t s = 0x9e3779b97f4a7c15ull;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(ts);
+	for (size_t i = 0; i < N; i++) {
+		random_packet(&s, &p[i]);
+		ts[i].tv_sec = T0 + (time_t)(i / 1000);
+		ts[i].tv_nsec = (long)(i % 1000) * 1000000;
+	}
+	struct detect *a = detect_new(conf, 7, record_alert, &one);
+	struct detect *b = detect_new(conf, 7, record_alert, &many);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < N; i++)
+		detect_packet(a, &p[i], ctx, &ts[i]);
+	for (size_t i = 0; i < N;) {
+		size_t m = 1 + rng_next(&s) % (3 * DETECT_BATCH);
+
+		if (m > N - i)
+			m = N - i;
+		detect_packets(b, &p[i], &ts[i], m, ctx);
+		i += m;
+	}
+	ck_assert_uint_gt(one.lines, 1000);
+	ck_assert_uint_eq(one.lines, many.lines);
+	ck_assert_str_eq(one.text, many.text);
+	check_same(a, b);
+
+	/* The traffic covers what it should: answers, evictions, and (on
+	 * the interface) spoofing. */
+	struct detect_stats st;
+	detect_stats_get(a, &st);
+	ck_assert_uint_gt(st.repeats, 0);
+	ck_assert_uint_gt(st.flows_evicted, 0);
+	ck_assert_uint_gt(st.local, 0);
+	ck_assert_uint_gt(st.alerts[ALERT_UNKNOWN_DEVICE], 0);
+	ck_assert_uint_gt(st.alerts[ALERT_UNZONED], 0);
+	if (ctx->iface_zone != ZONE_NONE)
+		ck_assert_uint_gt(st.alerts[ALERT_SPOOFED_SOURCE], 0);
+	detect_free(a);
+	detect_free(b);
+	free(one.text);
+	free(many.text);
+	free(p);
+	free(ts);
+}
+END_TEST
+
+static struct decoded udp(const char *src, const char *dst)
+{
+	struct decoded p;
+
+	memset(&p, 0, sizeof(p));
+	p.l3 = DECODE_L3_IPV4;
+	ck_assert_int_eq(addr_parse(src, &p.tuple.src), 0);
+	ck_assert_int_eq(addr_parse(dst, &p.tuple.dst), 0);
+	p.tuple.proto = IPPROTO_UDP;
+	p.tuple.has_ports = true;
+	p.tuple.sport = 40000;
+	p.tuple.dport = 445;
+	p.wire_len = 100;
+	return p;
+}
+
+/* One flow, seen first with a spoofed source on the LGWAN interface,
+ * then on a mirror port as plain cross-zone traffic: two alerts, each
+ * type keyed on its own. */
+START_TEST(test_alert_types_apart)
+{
+	struct record rec = {0};
+	struct detect *d = detect_new(conf, 7, record_alert, &rec);
+	struct decoded p = udp("10.1.0.5", "203.0.113.7");
+	struct detect_ctx eth2 = {.iface = "eth2", .iface_zone = 1};
+	struct detect_ctx mirror = {.iface = "span0", .iface_zone = ZONE_NONE};
+	struct timespec ts = {.tv_sec = T0};
+	struct detect_stats st;
+
+	ck_assert_ptr_nonnull(d);
+	detect_packet(d, &p, &eth2, &ts);
+	detect_packet(d, &p, &mirror, &ts);
+	detect_packet(d, &p, &eth2, &ts); /* repeats of each */
+	detect_packet(d, &p, &mirror, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_SPOOFED_SOURCE], 1);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 1);
+	ck_assert_uint_eq(st.repeats, 2);
+	ck_assert_uint_eq(rec.lines, 2);
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"alert\":\"spoofed-source\""));
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"alert\":\"cross-zone\""));
+	detect_free(d);
+	free(rec.text);
+}
+END_TEST
+
+/* The answer of an alerted flow counts into that alert; it is found
+ * through a batch as well, when both are in the same one. */
+START_TEST(test_answer_in_batch)
+{
+	struct record rec = {0};
+	struct detect *d = detect_new(conf, 7, record_alert, &rec);
+	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
+	struct decoded p[3] = {udp("10.1.0.5", "10.2.0.7"),
+			       udp("10.2.0.7", "10.1.0.5"),
+			       udp("10.1.0.5", "10.2.0.7")};
+	struct timespec ts[3] = {
+	    {.tv_sec = T0}, {.tv_sec = T0}, {.tv_sec = T0 + 3}};
+	struct detect_stats st;
+
+	ck_assert_ptr_nonnull(d);
+	p[1].tuple.sport = 445;
+	p[1].tuple.dport = 40000;
+	detect_packets(d, p, ts, 3, &ctx);
+	detect_stats_get(d, &st);
+	/* The request, then the answer counted into it, then the request
+	 * again after repeat_interval with both packets of the interval. */
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 2);
+	ck_assert_uint_eq(st.repeats, 1);
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"packets\":2,\"bytes\":200"));
+	detect_free(d);
+	free(rec.text);
+}
+END_TEST
+
+static Suite *detect_suite(void)
+{
+	Suite *s = suite_create("detect");
+	TCase *tc = tcase_create("detect");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_batches_equal_single, 0, 2);
+	tcase_add_test(tc, test_alert_types_apart);
+	tcase_add_test(tc, test_answer_in_batch);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(detect_suite)
