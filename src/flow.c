@@ -54,6 +54,7 @@ struct flow_table {
 	uint32_t count; /* nodes[0 .. count-1] are in use */
 	uint32_t head;	/* most recently seen */
 	uint32_t tail;	/* least recently seen: the next to go */
+	uint32_t ahead; /* about EVICT_AHEAD entries before tail, or NIL */
 	uint8_t sipkey[16];
 	uint64_t lookups;
 	uint64_t inserts;
@@ -69,10 +70,12 @@ static inline uint64_t rotl64(uint64_t x, unsigned b)
 
 static inline uint64_t le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
 }
 
@@ -94,8 +97,13 @@ static inline uint64_t le64(const uint8_t *p)
 		v2 = rotl64(v2, 32);                                           \
 	} while (0)
 
-uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
-		      unsigned c, unsigned d)
+/*
+ * Inlined where the round counts and the length are constants (the
+ * table's own hash), so that it compiles to straight-line code.
+ */
+static inline __attribute__((always_inline)) uint64_t
+siphash(const uint8_t key[16], const void *data, size_t len, unsigned c,
+	unsigned d)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = le64(key), k1 = le64(key + 8);
@@ -125,6 +133,12 @@ uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
 	for (unsigned i = 0; i < d; i++)
 		SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
+		      unsigned c, unsigned d)
+{
+	return siphash(key, data, len, c, d);
 }
 
 /* --- keys --- */
@@ -169,12 +183,16 @@ void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
 static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	uint8_t buf[sizeof(k->src) + sizeof(k->dst) + 8];
-	size_t alen = k->family == AF_INET ? 4 : sizeof(k->src);
 
-	memcpy(buf, k->src, alen);
-	memcpy(buf + alen, k->dst, alen);
-	memcpy(buf + 2 * alen, &k->family, 8); /* family .. pad */
-	return flow_siphash(t->sipkey, buf, 2 * alen + 8, 1, 3);
+	if (k->family == AF_INET) {
+		memcpy(buf, k->src, 4);
+		memcpy(buf + 4, k->dst, 4);
+		memcpy(buf + 8, &k->family, 8); /* family .. pad */
+		return siphash(t->sipkey, buf, 16, 1, 3);
+	}
+	memcpy(buf, k->src, 32); /* src and dst */
+	memcpy(buf + 32, &k->family, 8);
+	return siphash(t->sipkey, buf, 40, 1, 3);
 }
 
 /* The bucket from the low half of the hash, the tag from the high half. */
@@ -272,7 +290,7 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 		flow_table_free(t);
 		return NULL;
 	}
-	t->head = t->tail = NIL;
+	t->head = t->tail = t->ahead = NIL;
 	return t;
 }
 
@@ -359,6 +377,44 @@ static void chain_remove(struct flow_table *t, uint32_t i)
 		*before &= ~t->more;
 }
 
+/*
+ * A flood evicts on every packet, and each eviction reads the victim's
+ * bucket and chain, at random places in memory. The victims to come are
+ * known: the entries before the tail. So each eviction requests the
+ * memory of the entry EVICT_AHEAD places before the tail (its bucket, and
+ * the entry before it, where the walk goes on), and for the next victim,
+ * whose bucket has arrived by now, the entry at the head of its chain when
+ * that is not the victim itself. @t->ahead follows the list one step per
+ * eviction; it is only ever a hint, restarted from the tail when it has
+ * fallen behind or run off the list (its entry seen again, say).
+ */
+#define EVICT_AHEAD 8
+
+static void evict_prefetch(struct flow_table *t, uint32_t evicted)
+{
+	uint32_t a = t->ahead;
+
+	if (a == NIL || a == evicted) {
+		a = t->tail;
+		for (int k = 0; k < EVICT_AHEAD && a != NIL; k++)
+			a = t->nodes[a].prev;
+	} else {
+		a = t->nodes[a].prev;
+	}
+	t->ahead = a;
+	if (a != NIL) {
+		__builtin_prefetch(&t->buckets[t->nodes[a].bucket], 1);
+		if (t->nodes[a].prev != NIL)
+			__builtin_prefetch(&t->nodes[t->nodes[a].prev], 1);
+	}
+	if (t->tail != NIL) {
+		uint32_t l = t->buckets[t->nodes[t->tail].bucket];
+
+		if (l != CHAIN_END && link_index(t, l) != t->tail)
+			__builtin_prefetch(&t->nodes[link_index(t, l)], 1);
+	}
+}
+
 /* A node for a new entry: an unused one, else the least recently seen. */
 static uint32_t node_take(struct flow_table *t)
 {
@@ -370,18 +426,7 @@ static uint32_t node_take(struct flow_table *t)
 	lru_unlink(t, i);
 	chain_remove(t, i);
 	t->evictions++;
-	/*
-	 * The next to go is known now, and lru_unlink() has just written to
-	 * it: start loading its bucket and the entry after it, which the next
-	 * eviction reads (a flood evicts on every packet).
-	 */
-	if (t->tail != NIL) {
-		const struct flow_node *n = &t->nodes[t->tail];
-
-		__builtin_prefetch(&t->buckets[n->bucket], 1);
-		if (n->prev != NIL)
-			__builtin_prefetch(&t->nodes[n->prev], 1);
-	}
+	evict_prefetch(t, i);
 	return i;
 }
 
