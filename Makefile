@@ -35,7 +35,7 @@ SAN ?=
 # Recursive (=) so pkg-config runs only once deps.sh has installed it.
 CFLAGS_ALL = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
-	-D_GNU_SOURCE -Iinclude $(SAN) $(shell pkg-config --cflags $(PKGS)) \
+	-D_GNU_SOURCE -pthread -Iinclude $(SAN) $(shell pkg-config --cflags $(PKGS)) \
 	$(CFLAGS)
 LIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 CHECK_CFLAGS = $(shell pkg-config --cflags check)

@@ -20,6 +20,8 @@
 #include "alert.h"
 #include "conf.h"
 #include "decode.h"
+#include "flow.h"
+#include "policy.h"
 
 struct detect;
 
@@ -88,15 +90,58 @@ void detect_packet(struct detect *d, const struct decoded *p,
 		   const struct detect_ctx *ctx, const struct timespec *ts);
 
 /*
- * Classify @n packets captured at @ts[0..n-1], exactly as @n calls of
- * detect_packet() would, but faster: the flow-table memory of
- * DETECT_BATCH packets at a time is requested before the first of them
- * needs it, so that those cache misses overlap.
+ * Batches. Packets go through detection in two steps: planning (zones,
+ * policy, flow keys and their hashes), which only reads the detector, and
+ * applying (counters, the flow table, alerts). A batch is planned whole,
+ * then applied with each packet's flow-table memory requested a few
+ * packets before it is needed, so that those cache misses overlap; and
+ * since planning changes nothing, the batch can be planned on another
+ * thread while the one before is applied. The result is that of
+ * detect_packet() on each packet in turn.
  */
-#define DETECT_BATCH 32
-void detect_packets(struct detect *d, const struct decoded *p,
-		    const struct timespec *ts, size_t n,
-		    const struct detect_ctx *ctx);
+#define DETECT_BATCH 256
+
+/* The day a second falls on, cached: local time is costly. */
+struct detect_day {
+	time_t second; /* -1: nothing cached */
+	uint32_t today;
+};
+
+/* Detection's own notes on one packet, from planning to applying. */
+struct detect_plan {
+	bool flow;    /* IP, not link-local: classified */
+	bool deny;    /* not permitted: it alerts or counts into an alert */
+	bool answer;  /* @rkey is the flow it may answer */
+	bool spoofed; /* the source does not belong behind the interface */
+	enum alert_type type;
+	struct policy_result r;
+	uint64_t now_us;
+	struct flow_key key;
+	struct flow_key rkey;
+	uint64_t hash;
+	uint64_t rhash;
+};
+
+/**
+ * struct detect_batch - up to DETECT_BATCH packets.
+ * @n: packets in @dec and @ts; the caller fills them
+ * @day: planning's cache; set .second to -1 before the first batch
+ * @plan: written by detect_batch_plan()
+ */
+struct detect_batch {
+	size_t n;
+	struct decoded dec[DETECT_BATCH];
+	struct timespec ts[DETECT_BATCH];
+	struct detect_day day;
+	struct detect_plan plan[DETECT_BATCH];
+};
+
+/* Plan @b; reads @d only, so it is safe beside detect_batch_apply(). */
+void detect_batch_plan(const struct detect *d, struct detect_batch *b,
+		       const struct detect_ctx *ctx);
+/* Apply a planned @b, in order. */
+void detect_batch_apply(struct detect *d, const struct detect_batch *b,
+			const struct detect_ctx *ctx);
 
 /* The (n_zones + 1)² pair counters, row = source zone. */
 const struct detect_pair *detect_pairs(const struct detect *d);

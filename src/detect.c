@@ -22,8 +22,7 @@ struct detect {
 	void *arg;
 	struct detect_pair *pairs; /* (n_zones + 1)² */
 	struct detect_stats st;
-	time_t day_second; /* the second today was computed for */
-	uint32_t today;
+	struct detect_day day;
 };
 
 struct detect *detect_new(const struct conf *c, uint64_t seed,
@@ -37,7 +36,7 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 	d->conf = c;
 	d->fn = fn;
 	d->arg = arg;
-	d->day_second = -1;
+	d->day.second = -1;
 	d->pairs = calloc(n * n, sizeof(*d->pairs));
 	d->flows = flow_table_new(c->max_flows, seed);
 	if (!d->pairs || !d->flows) {
@@ -56,13 +55,13 @@ void detect_free(struct detect *d)
 	free(d);
 }
 
-static uint32_t detect_today(struct detect *d, time_t t)
+static uint32_t detect_today(struct detect_day *day, time_t t)
 {
-	if (t != d->day_second) {
-		d->today = day_of(t);
-		d->day_second = t;
+	if (t != day->second) {
+		day->today = day_of(t);
+		day->second = t;
 	}
-	return d->today;
+	return day->today;
 }
 
 /*
@@ -191,34 +190,12 @@ static bool answer_key(const struct decoded *p, struct flow_key *rk)
 }
 
 /*
- * What detect_plan() works out for one IP packet before the flow table is
- * touched: policy's verdict, the alert type, the keys and their hashes.
- * @flow: the packet is classified at all (IP, not link-local)
- * @deny: not permitted, so it alerts or counts into an alert
- * @answer: @rkey is the flow it may answer
+ * The part of a packet's handling that changes nothing (but @day, a
+ * cache): zones, policy, keys and their hashes.
  */
-struct detect_plan {
-	bool flow;
-	bool deny;
-	bool answer;
-	bool spoofed;
-	enum alert_type type;
-	struct policy_result r;
-	uint64_t now_us;
-	struct flow_key key;
-	struct flow_key rkey;
-	uint64_t hash;
-	uint64_t rhash;
-};
-
-/*
- * The part of a packet's handling that changes nothing (but the day
- * cache): zones, policy, keys. It also starts loading the flow-table
- * memory the keys lead to, which detect_apply() then finds in cache.
- */
-static void detect_plan(struct detect *d, const struct decoded *p,
-			const struct detect_ctx *ctx, const struct timespec *ts,
-			struct detect_plan *pl)
+static void detect_plan(const struct detect *d, struct detect_day *day,
+			const struct decoded *p, const struct detect_ctx *ctx,
+			const struct timespec *ts, struct detect_plan *pl)
 {
 	const struct conf *c = d->conf;
 
@@ -232,7 +209,7 @@ static void detect_plan(struct detect *d, const struct decoded *p,
 
 	struct flow_tuple t = p->tuple;
 	t.later_fragment = p->fragment && !p->first_fragment;
-	policy_decide(c, &t, detect_today(d, ts->tv_sec), &pl->r);
+	policy_decide(c, &t, detect_today(day, ts->tv_sec), &pl->r);
 	pl->spoofed = false;
 	if (ctx->iface_zone != ZONE_NONE) {
 		int want = c->zones[ctx->iface_zone].policy;
@@ -250,15 +227,23 @@ static void detect_plan(struct detect *d, const struct decoded *p,
 		pl->type = ALERT_CROSS_ZONE;
 	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
 	pl->answer = pl->type == ALERT_CROSS_ZONE && answer_key(p, &pl->rkey);
-	if (pl->answer) {
+	if (pl->answer)
 		pl->rhash = flow_table_hash(d->flows, &pl->rkey);
-		flow_table_prefetch(d->flows, pl->rhash);
-	}
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type, &pl->key);
 	/* The same addresses may be spoofed on one interface and not on
 	 * another: keep the alert types apart. */
 	pl->key.type = (uint8_t)pl->type;
 	pl->hash = flow_table_hash(d->flows, &pl->key);
+}
+
+/* Start loading the flow-table memory that applying @pl will read. */
+static void detect_prefetch(const struct detect *d,
+			    const struct detect_plan *pl)
+{
+	if (!pl->flow || !pl->deny)
+		return;
+	if (pl->answer)
+		flow_table_prefetch(d->flows, pl->rhash);
 	flow_table_prefetch(d->flows, pl->hash);
 }
 
@@ -409,26 +394,36 @@ void detect_packet(struct detect *d, const struct decoded *p,
 {
 	struct detect_plan pl;
 
-	detect_plan(d, p, ctx, ts, &pl);
+	detect_plan(d, &d->day, p, ctx, ts, &pl);
 	detect_apply(d, p, ctx, ts, &pl);
 }
 
-void detect_packets(struct detect *d, const struct decoded *p,
-		    const struct timespec *ts, size_t n,
-		    const struct detect_ctx *ctx)
+void detect_batch_plan(const struct detect *d, struct detect_batch *b,
+		       const struct detect_ctx *ctx)
 {
-	struct detect_plan pl[DETECT_BATCH];
+	for (size_t i = 0; i < b->n; i++)
+		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i],
+			    &b->plan[i]);
+}
 
-	while (n > 0) {
-		size_t m = n < DETECT_BATCH ? n : DETECT_BATCH;
+/*
+ * How many packets ahead of the one applied the flow-table memory is
+ * requested: far enough for a miss to complete, near enough for the lines
+ * to be still in cache when used.
+ */
+#define DETECT_AHEAD 16
 
-		for (size_t i = 0; i < m; i++)
-			detect_plan(d, &p[i], ctx, &ts[i], &pl[i]);
-		for (size_t i = 0; i < m; i++)
-			detect_apply(d, &p[i], ctx, &ts[i], &pl[i]);
-		p += m;
-		ts += m;
-		n -= m;
+void detect_batch_apply(struct detect *d, const struct detect_batch *b,
+			const struct detect_ctx *ctx)
+{
+	size_t n = b->n;
+
+	for (size_t i = 0; i < n && i < DETECT_AHEAD; i++)
+		detect_prefetch(d, &b->plan[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i + DETECT_AHEAD < n)
+			detect_prefetch(d, &b->plan[i + DETECT_AHEAD]);
+		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i]);
 	}
 }
 

@@ -167,7 +167,7 @@ static void check_same(const struct detect *a, const struct detect *b)
 }
 
 /* Random traffic through detect_packet() one by one and through
- * detect_packets() in batches of random sizes: the same alerts, in the
+ * planned and applied batches of random sizes: the same alerts, in the
  * same order, and the same counters. On an interface facing a zone too,
  * where spoofed sources add their own alerts. */
 START_TEST(test_batches_equal_single)
@@ -196,14 +196,30 @@ START_TEST(test_batches_equal_single)
 	ck_assert_ptr_nonnull(b);
 	for (size_t i = 0; i < N; i++)
 		detect_packet(a, &p[i], ctx, &ts[i]);
-	for (size_t i = 0; i < N;) {
-		size_t m = 1 + rng_next(&s) % (3 * DETECT_BATCH);
+	/* Batches of random sizes, planned a batch ahead of applying, as
+	 * the audit's two threads do. */
+	struct detect_batch *bt = calloc(2, sizeof(*bt));
+	struct detect_day day = {.second = -1};
+	ck_assert_ptr_nonnull(bt);
+	for (size_t i = 0, k = 0; i < N; k++) {
+		struct detect_batch *cur = &bt[k % 2];
+		size_t m = 1 + rng_next(&s) % DETECT_BATCH;
 
 		if (m > N - i)
 			m = N - i;
-		detect_packets(b, &p[i], &ts[i], m, ctx);
+		cur->n = m;
+		memcpy(cur->dec, &p[i], m * sizeof(*p));
+		memcpy(cur->ts, &ts[i], m * sizeof(*ts));
+		cur->day = day;
+		detect_batch_plan(b, cur, ctx);
+		day = cur->day;
+		if (k > 0)
+			detect_batch_apply(b, &bt[(k - 1) % 2], ctx);
 		i += m;
+		if (i == N)
+			detect_batch_apply(b, cur, ctx);
 	}
+	free(bt);
 	ck_assert_uint_gt(one.lines, 1000);
 	ck_assert_uint_eq(one.lines, many.lines);
 	ck_assert_str_eq(one.text, many.text);
@@ -282,17 +298,23 @@ START_TEST(test_answer_in_batch)
 	struct record rec = {0};
 	struct detect *d = detect_new(conf, 7, record_alert, &rec);
 	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
-	struct decoded p[3] = {udp("10.1.0.5", "10.2.0.7"),
-			       udp("10.2.0.7", "10.1.0.5"),
-			       udp("10.1.0.5", "10.2.0.7")};
-	struct timespec ts[3] = {
-	    {.tv_sec = T0}, {.tv_sec = T0}, {.tv_sec = T0 + 3}};
 	struct detect_stats st;
+	struct detect_batch *b = calloc(1, sizeof(*b));
 
 	ck_assert_ptr_nonnull(d);
-	p[1].tuple.sport = 445;
-	p[1].tuple.dport = 40000;
-	detect_packets(d, p, ts, 3, &ctx);
+	ck_assert_ptr_nonnull(b);
+	b->n = 3;
+	b->dec[0] = udp("10.1.0.5", "10.2.0.7");
+	b->dec[1] = udp("10.2.0.7", "10.1.0.5");
+	b->dec[1].tuple.sport = 445;
+	b->dec[1].tuple.dport = 40000;
+	b->dec[2] = b->dec[0];
+	b->ts[0].tv_sec = b->ts[1].tv_sec = T0;
+	b->ts[2].tv_sec = T0 + 3;
+	b->day.second = -1;
+	detect_batch_plan(d, b, &ctx);
+	detect_batch_apply(d, b, &ctx);
+	free(b);
 	detect_stats_get(d, &st);
 	/* The request, then the answer counted into it, then the request
 	 * again after repeat_interval with both packets of the interval. */
