@@ -46,6 +46,8 @@ int addr_parse(const char *s, struct addr *a);
  */
 int prefix_parse(const char *s, struct prefix *p, const char **why);
 
+/* Canonical text of @a into @buf; returns its length (without the NUL). */
+size_t addr_text(const struct addr *a, char buf[ADDR_STRLEN]);
 /* Canonical text of @a into @buf (at least ADDR_STRLEN bytes); returns buf. */
 const char *addr_format(const struct addr *a, char *buf, size_t len);
 /* "10.1.0.0/16" form into @buf (at least ADDR_STRLEN + 4 bytes). */

@@ -99,7 +99,7 @@ void detect_packet(struct detect *d, const struct decoded *p,
  * thread while the one before is applied. The result is that of
  * detect_packet() on each packet in turn.
  */
-#define DETECT_BATCH 256
+#define DETECT_BATCH 1024
 
 /* The day a second falls on, cached: local time is costly. */
 struct detect_day {
@@ -111,13 +111,12 @@ struct detect_day {
 struct detect_plan {
 	bool flow;    /* IP, not link-local: classified */
 	bool deny;    /* not permitted: it alerts or counts into an alert */
-	bool answer;  /* @rkey is the flow it may answer */
+	bool answer;  /* it may answer a flow, whose key hashes to @rhash */
 	bool spoofed; /* the source does not belong behind the interface */
 	enum alert_type type;
 	struct policy_result r;
 	uint64_t now_us;
 	struct flow_key key;
-	struct flow_key rkey;
 	uint64_t hash;
 	uint64_t rhash;
 };

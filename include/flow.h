@@ -199,9 +199,10 @@ bool flow_should_alert(struct flow *f, uint64_t now_us,
 
 /*
  * The alert flow key of a packet: destination port when @t has ports,
- * else the ICMP type when @has_icmp, else no port.
+ * else the ICMP type when @has_icmp, else no port; @type as struct
+ * flow_key.type.
  */
 void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
-			 uint8_t icmp_type, struct flow_key *key);
+			 uint8_t icmp_type, uint8_t type, struct flow_key *key);
 
 #endif

@@ -97,7 +97,7 @@ static char *format_quad(char *p, const uint8_t *b)
  * runs), hex digits in lower case without leading zeros, and an
  * IPv4-mapped or IPv4-compatible address ends in dotted quad.
  */
-static void format_v6(const uint8_t *b, char *out)
+static char *format_v6(const uint8_t *b, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	int best = -1, blen = 0, cur = -1, clen = 0;
@@ -130,10 +130,8 @@ static void format_v6(const uint8_t *b, char *out)
 		if (i)
 			*p++ = ':';
 		if (i == 6 && best == 0 &&
-		    (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
-			format_quad(p, b + 12);
-			return;
-		}
+		    (blen == 6 || (blen == 5 && w[5] == 0xffff)))
+			return format_quad(p, b + 12);
 		unsigned v = w[i];
 		if (v >= 0x1000)
 			*p++ = hex[v >> 12];
@@ -146,6 +144,15 @@ static void format_v6(const uint8_t *b, char *out)
 	if (best >= 0 && best + blen == 8)
 		*p++ = ':';
 	*p = '\0';
+	return p;
+}
+
+size_t addr_text(const struct addr *a, char buf[ADDR_STRLEN])
+{
+	char *end = a->family == AF_INET ? format_quad(buf, a->b)
+					 : format_v6(a->b, buf);
+
+	return (size_t)(end - buf);
 }
 
 const char *addr_format(const struct addr *a, char *buf, size_t len)
@@ -212,8 +219,8 @@ int addr_cmp(const struct addr *a, const struct addr *b)
 
 bool addr_unmap_v4(const struct addr *a, struct addr *v4)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
-					    0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff};
 
 	if (a->family != AF_INET6 || memcmp(a->b, mapped, 12) != 0)
 		return false;

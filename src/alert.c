@@ -273,7 +273,8 @@ struct key {
  * table, addresses), which need no quoting or escaping either.
  */
 struct sink {
-	void (*plain)(struct out *o, const struct key *key, const char *val);
+	void (*plain)(struct out *o, const struct key *key, const char *val,
+		      size_t len);
 	void (*str)(struct out *o, const struct key *key, const char *val);
 	void (*num)(struct out *o, const struct key *key, uint64_t val);
 };
@@ -315,10 +316,11 @@ INLINE void kv_key(struct out *o, const struct key *key)
 	out_putc(o, '=');
 }
 
-INLINE void kv_plain(struct out *o, const struct key *key, const char *val)
+INLINE void kv_plain(struct out *o, const struct key *key, const char *val,
+		     size_t len)
 {
 	kv_key(o, key);
-	out_puts(o, val);
+	out_write(o, val, len);
 }
 
 static void kv_str(struct out *o, const struct key *key, const char *val)
@@ -380,11 +382,11 @@ INLINE void json_key(struct out *o, const struct key *key)
 }
 
 INLINE void json_plain_str(struct out *o, const struct key *key,
-			   const char *val)
+			   const char *val, size_t len)
 {
 	json_key(o, key);
 	out_putc(o, '"');
-	out_puts(o, val);
+	out_write(o, val, len);
 	out_putc(o, '"');
 }
 
@@ -497,17 +499,30 @@ INLINE void put_str(const struct sink *k, struct out *o, const struct key *key,
 		k->str(o, key, val);
 }
 
+/*
+ * A value that is bunri's own text: names from a fixed table, zone names
+ * (a-z, 0-9, '_' and '-', checked when the configuration is loaded and
+ * again at the capture process's boundary, src/wire.c), the action.
+ * Neither format quotes or escapes it.
+ */
+INLINE void put_plain(const struct sink *k, struct out *o,
+		      const struct key *key, const char *val)
+{
+	if (val)
+		k->plain(o, key, val, strlen(val));
+}
+
 INLINE void alert_fields_flow(const struct alert *a, const struct sink *k,
 			      struct out *o)
 {
 	char pbuf[8], src[ADDR_STRLEN], dst[ADDR_STRLEN];
 
-	k->plain(o, KEY("proto"),
-		 alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
-	k->plain(o, KEY("src"), addr_format(&a->src, src, sizeof(src)));
+	put_plain(k, o, KEY("proto"),
+		  alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
+	k->plain(o, KEY("src"), src, addr_text(&a->src, src));
 	if (a->has_ports)
 		k->num(o, KEY("sport"), a->sport);
-	k->plain(o, KEY("dst"), addr_format(&a->dst, dst, sizeof(dst)));
+	k->plain(o, KEY("dst"), dst, addr_text(&a->dst, dst));
 	if (a->has_ports) {
 		k->num(o, KEY("dport"), a->dport);
 	} else if (a->has_icmp) {
@@ -519,14 +534,14 @@ INLINE void alert_fields_flow(const struct alert *a, const struct sink *k,
 INLINE void alert_fields(const struct alert *a, const struct sink *k,
 			 struct out *o)
 {
-	k->plain(o, KEY("alert"), alert_type_name(a->type));
-	k->plain(o, KEY("severity"), alert_severity_name(a->severity));
-	put_str(k, o, KEY("src_zone"), a->src_zone);
-	put_str(k, o, KEY("dst_zone"), a->dst_zone);
+	put_plain(k, o, KEY("alert"), alert_type_name(a->type));
+	put_plain(k, o, KEY("severity"), alert_severity_name(a->severity));
+	put_plain(k, o, KEY("src_zone"), a->src_zone);
+	put_plain(k, o, KEY("dst_zone"), a->dst_zone);
 	if (a->has_flow)
 		alert_fields_flow(a, k, o);
 	put_str(k, o, KEY("iface"), a->iface);
-	put_str(k, o, KEY("action"), a->action);
+	put_plain(k, o, KEY("action"), a->action);
 	if (a->has_counts) {
 		k->num(o, KEY("packets"), a->packets);
 		k->num(o, KEY("bytes"), a->bytes);

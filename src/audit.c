@@ -78,7 +78,14 @@ static void audit_alert(const struct alert *a, void *arg)
  * its alerts. They meet in a ring of AUDIT_RING batches, handed over under
  * one lock: a few tens of thousands of hand-overs a second.
  */
-#define AUDIT_RING 4
+#define AUDIT_RING 8
+/*
+ * A thread that has to wait sleeps until half the ring is ready for it:
+ * waking another thread is a system call and, in a virtual machine, an
+ * interrupt, too costly to pay for every batch when one thread has little
+ * to do (a capture of mostly permitted traffic leaves the applier idle).
+ */
+#define AUDIT_HALF (AUDIT_RING / 2)
 
 struct audit_pipe {
 	pcap_t *p;
@@ -91,6 +98,10 @@ struct audit_pipe {
 	size_t filled; /* batches handed over, ever */
 	size_t used;   /* batches applied and given back, ever */
 	bool done;     /* no batch after the last one filled */
+	/* A thread asleep on @cond, to be woken: waking is a system call,
+	 * made only when someone waits. */
+	bool reader_waits;
+	bool applier_waits;
 	/* The reader's own, read once it has finished: */
 	int rc; /* pcap_next_ex()'s last answer */
 	char err[PCAP_ERRBUF_SIZE];
@@ -134,8 +145,12 @@ static void *audit_reader(void *arg)
 
 	for (size_t k = 0;; k++) {
 		pthread_mutex_lock(&ap->lock);
-		while (k - ap->used >= AUDIT_RING)
-			pthread_cond_wait(&ap->cond, &ap->lock);
+		if (k - ap->used >= AUDIT_RING) {
+			ap->reader_waits = true;
+			while (k - ap->used > AUDIT_RING - AUDIT_HALF)
+				pthread_cond_wait(&ap->cond, &ap->lock);
+			ap->reader_waits = false;
+		}
 		pthread_mutex_unlock(&ap->lock);
 
 		rc = audit_fill(ap, &ap->ring[k % AUDIT_RING]);
@@ -146,7 +161,9 @@ static void *audit_reader(void *arg)
 			ap->rc = rc;
 			ap->done = true;
 		}
-		pthread_cond_signal(&ap->cond);
+		if (ap->applier_waits &&
+		    (ap->filled - ap->used >= AUDIT_HALF || ap->done))
+			pthread_cond_signal(&ap->cond);
 		pthread_mutex_unlock(&ap->lock);
 		if (rc != 1)
 			return NULL;
@@ -158,8 +175,12 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 {
 	for (size_t k = 0;; k++) {
 		pthread_mutex_lock(&ap->lock);
-		while (k == ap->filled && !ap->done)
-			pthread_cond_wait(&ap->cond, &ap->lock);
+		if (k == ap->filled && !ap->done) {
+			ap->applier_waits = true;
+			while (ap->filled - k < AUDIT_HALF && !ap->done)
+				pthread_cond_wait(&ap->cond, &ap->lock);
+			ap->applier_waits = false;
+		}
 		bool end = k == ap->filled;
 		pthread_mutex_unlock(&ap->lock);
 		if (end)
@@ -169,7 +190,9 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 
 		pthread_mutex_lock(&ap->lock);
 		ap->used = k + 1;
-		pthread_cond_signal(&ap->cond);
+		if (ap->reader_waits &&
+		    ap->filled - ap->used <= AUDIT_RING - AUDIT_HALF)
+			pthread_cond_signal(&ap->cond);
 		pthread_mutex_unlock(&ap->lock);
 	}
 }

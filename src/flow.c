@@ -24,7 +24,12 @@
 #include "flow.h"
 #include "policy.h"
 
-/* Keys are compared as 40 bytes, normalised (key_normalize()). */
+/* Keys are compared as 40 bytes, normalised (key_normalize()), and
+ * flow_key_from_tuple() stores family .. pad as one 8-byte word. */
+_Static_assert(offsetof(struct flow_key, pad) + 2 -
+		       offsetof(struct flow_key, family) ==
+		   8,
+	       "flow_key tail is 8 bytes");
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key has no padding");
 
 #define NIL	  UINT32_MAX /* end of the LRU list */
@@ -40,6 +45,9 @@ struct flow_node {
 };
 
 struct flow_table {
+	/* Set at creation, then only read: planning hashes keys on another
+	 * thread than the one changing the table, so what it reads is kept
+	 * off the cache line of what changes. */
 	struct flow_node *nodes;
 	uint32_t *buckets; /* links to the chain heads */
 	uint32_t mask;	   /* buckets - 1, a power of two minus one */
@@ -47,11 +55,12 @@ struct flow_table {
 	uint32_t more;	   /* a link's bit: the entry has a successor */
 	uint32_t tmask;	   /* a link's tag bits (none for the largest) */
 	uint32_t capacity;
-	uint32_t count; /* nodes[0 .. count-1] are in use */
-	uint32_t head;	/* most recently seen */
-	uint32_t tail;	/* least recently seen: the next to go */
-	uint32_t ahead; /* about EVICT_AHEAD entries before tail, or NIL */
 	uint8_t sipkey[16];
+	/* Changed by lookups. */
+	_Alignas(64) uint32_t count; /* nodes[0 .. count-1] are in use */
+	uint32_t head;		     /* most recently seen */
+	uint32_t tail;		     /* least recently seen: the next to go */
+	uint32_t ahead; /* about EVICT_AHEAD entries before tail, or NIL */
 	uint64_t lookups;
 	uint64_t inserts;
 	uint64_t evictions;
@@ -154,22 +163,37 @@ static void key_normalize(const struct flow_key *in, struct flow_key *out)
 }
 
 void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
-			 uint8_t icmp_type, struct flow_key *key)
+			 uint8_t icmp_type, uint8_t type, struct flow_key *key)
 {
-	memset(key, 0, sizeof(*key));
-	key->family = t->src.family;
+	uint8_t kind = FLOW_PORT_NONE;
+	uint16_t port = 0;
+
+	if (t->has_ports) {
+		kind = FLOW_PORT_L4;
+		port = t->dport;
+	} else if (has_icmp) {
+		kind = FLOW_PORT_ICMP;
+		port = icmp_type;
+	}
 	memcpy(key->src, t->src.b, sizeof(key->src));
 	memcpy(key->dst, t->dst.b, sizeof(key->dst));
+	/*
+	 * family .. pad in one store: the hash reads them back right away,
+	 * and a read spanning several small stores waits for them to drain.
+	 */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t tail = (uint64_t)t->src.family | (uint64_t)t->proto << 8 |
+			(uint64_t)kind << 16 | (uint64_t)type << 24 |
+			(uint64_t)port << 32;
+	memcpy(&key->family, &tail, sizeof(tail));
+#else
+	key->family = t->src.family;
 	key->proto = t->proto;
-	if (t->has_ports) {
-		key->port_kind = FLOW_PORT_L4;
-		key->port = t->dport;
-	} else if (has_icmp) {
-		key->port_kind = FLOW_PORT_ICMP;
-		key->port = icmp_type;
-	} else {
-		key->port_kind = FLOW_PORT_NONE;
-	}
+	key->port_kind = kind;
+	key->type = type;
+	key->port = port;
+	key->pad[0] = key->pad[1] = 0;
+#endif
 }
 
 /*
@@ -278,9 +302,11 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 	/* At most one entry per bucket on average: chains stay short. */
 	while (nb < max_flows * 4 && nb < (size_t)1 << 31)
 		nb <<= 1;
-	t = calloc(1, sizeof(*t));
+	/* Its fields are aligned to cache lines: so is the whole. */
+	t = aligned_alloc(_Alignof(struct flow_table), sizeof(*t));
 	if (!t)
 		return NULL;
+	memset(t, 0, sizeof(*t));
 	t->mask = (uint32_t)(nb - 1);
 	t->capacity = (uint32_t)max_flows;
 	/* Links hold index + 1 <= capacity < 2^31: imask has 1 to 31 bits. */
