@@ -131,17 +131,21 @@ struct flow *flow_table_find(const struct flow_table *t,
 			     const struct flow_key *key);
 
 /*
- * For callers that handle packets in batches: the hash of @key, and a
- * hint to start loading the memory a lookup of that hash reads first.
- * The _hashed calls are flow_table_get() and flow_table_find() with the
- * hash already known (@hash must be flow_table_hash() of @key in @t). A
- * batch hashes and prefetches all its keys, then looks them up in order:
- * the cache misses of the whole batch overlap instead of following each
- * other, and the results are those of one call after another.
+ * For callers that handle packets in batches: the hash of @key, and hints
+ * that start loading the memory a lookup of that hash will read, in
+ * stages a few packets apart, each reading what the one before requested:
+ * stage 0 the bucket, 1 the entry it leads to, 2 the entries on either
+ * side of that one in the LRU list (which a hit writes). The _hashed
+ * calls are flow_table_get() and flow_table_find() with the hash already
+ * known (@hash must be flow_table_hash() of @key in @t). A batch hashes
+ * all its keys, then looks them up in order with the stages running
+ * ahead: the cache misses overlap instead of following each other, and
+ * the results are those of one call after another.
  */
 uint64_t flow_table_hash(const struct flow_table *t,
 			 const struct flow_key *key);
-void flow_table_prefetch(const struct flow_table *t, uint64_t hash);
+void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
+			 unsigned stage);
 struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
 				   uint64_t now_us, bool *created);

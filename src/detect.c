@@ -240,15 +240,16 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	pl->hash = flow_table_hash(d->flows, &pl->key);
 }
 
-/* Start loading the flow-table memory that applying @pl will read. */
+/* Start loading the flow-table memory that applying @pl will read, in
+ * the stages of flow_table_prefetch(). */
 static void detect_prefetch(const struct detect *d,
-			    const struct detect_plan *pl)
+			    const struct detect_plan *pl, unsigned stage)
 {
 	if (!pl->flow || !pl->deny)
 		return;
 	if (pl->answer)
-		flow_table_prefetch(d->flows, pl->rhash);
-	flow_table_prefetch(d->flows, pl->hash);
+		flow_table_prefetch(d->flows, pl->rhash, stage);
+	flow_table_prefetch(d->flows, pl->hash, stage);
 }
 
 /*
@@ -414,23 +415,30 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 }
 
 /*
- * How many packets ahead of the one applied the flow-table memory is
- * requested: far enough for a miss to complete, near enough for the lines
- * to be still in cache when used.
+ * How many packets ahead of the one applied each stage of prefetching
+ * runs: far enough for a miss to complete before the next stage reads
+ * what it brought, near enough for the lines to be still in cache.
  */
-#define DETECT_AHEAD 16
+static const size_t detect_ahead[] = {24, 16, 8};
+#define DETECT_AHEAD 24
 
 void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 			const struct detect_ctx *ctx)
 {
 	size_t n = b->n;
 
-	for (size_t i = 0; i < n && i < DETECT_AHEAD; i++)
-		detect_prefetch(d, &b->plan[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (i + DETECT_AHEAD < n)
-			detect_prefetch(d, &b->plan[i + DETECT_AHEAD]);
-		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i]);
+	for (size_t i = 0; i < n + DETECT_AHEAD; i++) {
+		for (unsigned s = 0; s < 3; s++) {
+			size_t j = i + detect_ahead[s];
+
+			if (j >= DETECT_AHEAD && j - DETECT_AHEAD < n)
+				detect_prefetch(d, &b->plan[j - DETECT_AHEAD],
+						s);
+		}
+		if (i >= DETECT_AHEAD)
+			detect_apply(d, &b->dec[i - DETECT_AHEAD], ctx,
+				     &b->ts[i - DETECT_AHEAD],
+				     &b->plan[i - DETECT_AHEAD]);
 	}
 }
 

@@ -466,9 +466,58 @@ uint64_t flow_table_hash(const struct flow_table *t, const struct flow_key *key)
 	return key_hash(t, key);
 }
 
-void flow_table_prefetch(const struct flow_table *t, uint64_t hash)
+static void prefetch_node(const struct flow_table *t, uint32_t i)
 {
-	__builtin_prefetch(&t->buckets[hash_bucket(t, hash)], 1);
+	const char *n = (const char *)&t->nodes[i];
+
+	/* An entry spans two cache lines: the key, then the links. */
+	__builtin_prefetch(n, 1);
+	__builtin_prefetch(n + sizeof(struct flow_node) - 1, 1);
+}
+
+/*
+ * The entry of the chain of @hash a lookup reads first: the one whose tag
+ * matches in the first link, or the first (for its successor's link). The
+ * bucket must be in cache already, or this waits for it.
+ */
+static uint32_t first_read(const struct flow_table *t, uint64_t hash)
+{
+	uint32_t l = t->buckets[hash_bucket(t, hash)];
+
+	if (l == CHAIN_END)
+		return NIL;
+	if ((l & t->tmask) == hash_tag(t, hash) || (l & t->more))
+		return link_index(t, l);
+	return NIL;
+}
+
+void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
+			 unsigned stage)
+{
+	uint32_t i;
+
+	switch (stage) {
+	case 0:
+		__builtin_prefetch(&t->buckets[hash_bucket(t, hash)], 1);
+		break;
+	case 1:
+		i = first_read(t, hash);
+		if (i != NIL)
+			prefetch_node(t, i);
+		break;
+	default:
+		/* A hit moves its entry to the head of the LRU list, which
+		 * writes to the entries on either side of it. */
+		i = first_read(t, hash);
+		if (i != NIL && (t->buckets[hash_bucket(t, hash)] & t->tmask) ==
+				    hash_tag(t, hash)) {
+			if (t->nodes[i].prev != NIL)
+				prefetch_node(t, t->nodes[i].prev);
+			if (t->nodes[i].next != NIL)
+				prefetch_node(t, t->nodes[i].next);
+		}
+		break;
+	}
 }
 
 struct flow *flow_table_get_hashed(struct flow_table *t,

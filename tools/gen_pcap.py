@@ -419,11 +419,14 @@ BENCH_DPORTS = (22, 25, 53, 80, 123, 389, 443, 445, 3389, 8080)
 def write_random(path: str, count: int, seed: int = 1,
                  prefixes: Optional[List[Prefix]] = None,
                  start: float = 1700000000.0,
-                 interval: float = 0.00001) -> int:
+                 interval: float = 0.00001, pool: int = 0) -> int:
     """@count packets between random addresses of @prefixes (both ends of
     one family), UDP or TCP SYN, 64-byte frames (74 for IPv6/TCP, the
     smallest it can be). The IPv4 header checksum is right; TCP/UDP
-    checksums are 0. Same seed, same file."""
+    checksums are 0. With @pool, the packets are those of @pool random
+    flows drawn first, each packet from one of them at random (traffic
+    as a network carries it); without, every packet is a flow of its own.
+    Same seed, same file."""
     rng = random.Random(seed)
     pfx = prefixes or DEFAULT_PREFIXES
     by_ver = {v: [p for p in pfx if p.version == v] for v in (4, 6)}
@@ -431,20 +434,25 @@ def write_random(path: str, count: int, seed: int = 1,
     bits = rng.getrandbits
     dports = BENCH_DPORTS
     ndp = len(dports)
+
+    def flow():
+        r = bits(64)
+        sp = pfx[r % npfx]
+        same = by_ver[sp.version]
+        dp = same[(r >> 8) % len(same)]
+        vbits = 32 if sp.version == 4 else 128
+        src = sp.net | (bits(vbits) & sp.hostmask)
+        dst = dp.net | (bits(vbits) & dp.hostmask)
+        proto = 6 if r & (1 << 20) else 17
+        return (sp.version, proto, src, dst, 1024 + (r >> 24) % 64512,
+                dports[(r >> 40) % ndp])
+
+    flows = [flow() for _ in range(pool)]
     with open(path, "wb") as f:
         w = _FastWriter(f, start, interval)
         add = w.add
         for _ in range(count):
-            r = bits(64)
-            sp = pfx[r % npfx]
-            same = by_ver[sp.version]
-            dp = same[(r >> 8) % len(same)]
-            vbits = 32 if sp.version == 4 else 128
-            src = sp.net | (bits(vbits) & sp.hostmask)
-            dst = dp.net | (bits(vbits) & dp.hostmask)
-            proto = 6 if r & (1 << 20) else 17
-            add(sp.version, proto, src, dst, 1024 + (r >> 24) % 64512,
-                dports[(r >> 40) % ndp])
+            add(*(flows[bits(32) % pool] if pool else flow()))
         w.flush()
     return count
 
@@ -546,7 +554,7 @@ LINK_NAMES = {"ether": LINK_ETHERNET, "sll": LINK_SLL, "sll2": LINK_SLL2,
 
 def _cmd_random(a):
     pfx = read_prefixes(a.prefixes) if a.prefixes else None
-    write_random(a.out, a.count, a.seed, pfx, a.start, a.interval)
+    write_random(a.out, a.count, a.seed, pfx, a.start, a.interval, a.pool)
 
 
 def _cmd_flows(a):
@@ -601,6 +609,9 @@ def main(argv=None):
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--prefixes", metavar="FILE",
                    help='"PREFIX [ZONE]" per line, # comments')
+    r.add_argument("--pool", type=int, default=0, metavar="N",
+                   help="packets of N random flows, drawn first "
+                   "(default: every packet a new flow)")
     common(r, 0.00001)
     r.set_defaults(func=_cmd_random)
 
