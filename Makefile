@@ -3,7 +3,8 @@
 #   make          build build/bunrid and build/bunrictl (installs missing
 #                 Debian build packages first, as root)
 #   make check    every test: Check unit tests under ASan/UBSan, golden files,
-#                 network-namespace integration tests (root)
+#                 the audit's threads under TSan, network-namespace
+#                 integration tests (root)
 #   make demo     the network-namespace lab, driven end to end (root)
 #   make fuzz     libFuzzer targets (clang); FUZZ_SECONDS per target
 #   make bench    benchmarks in tools/bench/
@@ -89,12 +90,14 @@ $(BUILD)/bench/%: tools/bench/%.c $(BUILD)/libbunri.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libbunri.a $(LIBS_ALL) -lm
 
 # make check: the optimised build must be warning-free too, then everything
-# runs against the sanitizer build.
+# runs against the ASan/UBSan build; a TSan bunrid checks the audit's threads.
 check:
 	@tools/deps.sh check
 	@$(MAKE) --no-print-directory programs benches
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" \
 		programs tests
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 \
+		SAN=-fsanitize=thread build/tsan/bunrid
 	@tests/run.sh build/asan
 
 demo:
