@@ -2,6 +2,7 @@
 /* detect: packets to zone-pair counters and alerts. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -138,7 +139,8 @@ static void alert_from_packet(struct alert *a, enum alert_type type,
 			      const struct detect_ctx *ctx,
 			      const struct timespec *ts)
 {
-	memset(a, 0, sizeof(*a));
+	/* The extras (most of the struct) are read only up to n_extra. */
+	memset(a, 0, offsetof(struct alert, extra));
 	a->type = type;
 	a->ts = *ts;
 	a->iface = ctx->iface;

@@ -223,7 +223,7 @@ START_TEST(test_key_from_tuple)
 	tu.has_ports = true;
 	tu.sport = 51514;
 	tu.dport = 445;
-	flow_key_from_tuple(&tu, false, 0, &k);
+	flow_key_from_tuple(&tu, false, 0, 0, &k);
 	ck_assert_uint_eq(k.family, AF_INET);
 	ck_assert_uint_eq(k.proto, IPPROTO_TCP);
 	ck_assert_uint_eq(k.port_kind, FLOW_PORT_L4);
@@ -233,23 +233,23 @@ START_TEST(test_key_from_tuple)
 
 	/* The source port is not part of the key. */
 	tu.sport = 40000;
-	flow_key_from_tuple(&tu, false, 0, &k2);
+	flow_key_from_tuple(&tu, false, 0, 0, &k2);
 	ck_assert_int_eq(memcmp(&k, &k2, sizeof(k)), 0);
 
 	tu.proto = IPPROTO_ICMP;
 	tu.has_ports = false;
-	flow_key_from_tuple(&tu, true, 8, &k);
+	flow_key_from_tuple(&tu, true, 8, 0, &k);
 	ck_assert_uint_eq(k.port_kind, FLOW_PORT_ICMP);
 	ck_assert_uint_eq(k.port, 8);
 
 	tu.proto = IPPROTO_UDP;
-	flow_key_from_tuple(&tu, false, 99, &k);
+	flow_key_from_tuple(&tu, false, 99, 0, &k);
 	ck_assert_uint_eq(k.port_kind, FLOW_PORT_NONE);
 	ck_assert_uint_eq(k.port, 0);
 
 	ck_assert_int_eq(addr_parse("fd00:2::7", &tu.src), 0);
 	ck_assert_int_eq(addr_parse("fd00:1::9", &tu.dst), 0);
-	flow_key_from_tuple(&tu, false, 0, &k);
+	flow_key_from_tuple(&tu, false, 0, 0, &k);
 	ck_assert_uint_eq(k.family, AF_INET6);
 	ck_assert_int_eq(memcmp(k.dst, tu.dst.b, 16), 0);
 }
