@@ -44,6 +44,11 @@ struct capture {
 	struct detect *detect;
 	struct capture_if *ifs;
 	size_t n_ifs;
+	/* Packets decoded and not yet through detection, all captured in
+	 * the same context: detection takes them a batch at a time. */
+	struct detect_batch *batch;
+	size_t pending;
+	struct detect_ctx batch_ctx;
 };
 
 static void capture_if_close(struct capture_if *ci)
@@ -67,30 +72,53 @@ static void capture_if_fail(struct capture_if *ci, time_t now, const char *what)
 	ci->retry_at = now + CAPTURE_RETRY_SECONDS;
 }
 
+/* Detection of the packets pending, at the latest when a read ends. */
+static void capture_flush(struct capture *cap)
+{
+	if (!cap->pending)
+		return;
+	cap->batch->n = cap->pending;
+	detect_batch_plan(cap->detect, cap->batch, &cap->batch_ctx);
+	detect_batch_apply(cap->detect, cap->batch, &cap->batch_ctx);
+	cap->pending = 0;
+}
+
 static void capture_packet(u_char *user, const struct pcap_pkthdr *h,
 			   const u_char *bytes)
 {
 	struct capture_if *ci = (struct capture_if *)user;
 	struct capture *cap = ci->cap;
-	struct decoded d;
+	struct detect_batch *b = cap->batch;
+	size_t n = cap->pending;
+	struct decoded *d = &b->dec[n];
 	struct detect_ctx ctx = {
-		.iface = ci->name,
-		.iface_zone = ci->zone,
-		.new_station = true,
+	    .iface = ci->name,
+	    .iface_zone = ci->zone,
+	    .new_station = true,
 	};
-	struct timespec ts = { .tv_sec = h->ts.tv_sec,
-			       .tv_nsec = (long)h->ts.tv_usec * 1000 };
 
 	ci->packets++;
-	if (decode_packet(ci->linktype, bytes, h->caplen, h->len, &d) < 0)
+	if (decode_packet(ci->linktype, bytes, h->caplen, h->len, d) < 0)
 		return;
 	/* Only a frame sent to the gateway meets its ruleset: one a switch
 	 * floods past it (promiscuous capture) is merely observed. */
 	ctx.enforcing = !cap->monitor && ci->zone != ZONE_NONE &&
 			cap->conf->mode == CONF_MODE_ENFORCE &&
 			(!ci->has_hwaddr || ci->linktype != DLT_EN10MB ||
-			 !memcmp(d.dst_mac, ci->hwaddr, 6));
-	detect_packet(cap->detect, &d, &ctx, &ts);
+			 !memcmp(d->dst_mac, ci->hwaddr, 6));
+	/* A batch shares one context: a packet of another starts a new one. */
+	if (n > 0 && (cap->batch_ctx.iface != ctx.iface ||
+		      cap->batch_ctx.enforcing != ctx.enforcing)) {
+		capture_flush(cap);
+		b->dec[0] = *d;
+		n = 0;
+	}
+	cap->batch_ctx = ctx;
+	b->ts[n].tv_sec = h->ts.tv_sec;
+	b->ts[n].tv_nsec = (long)h->ts.tv_usec * 1000;
+	cap->pending = n + 1;
+	if (cap->pending == DETECT_BATCH)
+		capture_flush(cap);
 }
 
 static void capture_readable(int fd, uint32_t events, void *arg)
@@ -101,6 +129,7 @@ static void capture_readable(int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	n = pcap_dispatch(ci->p, CAPTURE_BUDGET, capture_packet, (u_char *)ci);
+	capture_flush(ci->cap);
 	if (n == PCAP_ERROR) {
 		char why[PCAP_ERRBUF_SIZE];
 		snprintf(why, sizeof(why), "%s", pcap_geterr(ci->p));
@@ -203,8 +232,8 @@ static int capture_add_if(struct capture *cap, const char *name)
 	return 0;
 }
 
-struct capture *capture_new(const struct conf *c, struct ev *ev,
-			    bool monitor, detect_alert_fn fn, void *arg)
+struct capture *capture_new(const struct conf *c, struct ev *ev, bool monitor,
+			    detect_alert_fn fn, void *arg)
 {
 	struct capture *cap = calloc(1, sizeof(*cap));
 	size_t max = c->n_capture_interfaces;
@@ -221,8 +250,10 @@ struct capture *capture_new(const struct conf *c, struct ev *ev,
 	cap->arg = arg;
 	cap->ifs = calloc(max ? max : 1, sizeof(*cap->ifs));
 	cap->detect = detect_new(c, 0, fn, arg);
-	if (!cap->ifs || !cap->detect)
+	cap->batch = calloc(1, sizeof(*cap->batch));
+	if (!cap->ifs || !cap->detect || !cap->batch)
 		goto fail;
+	cap->batch->day.second = -1;
 	if (c->capture_interfaces) {
 		for (size_t i = 0; i < c->n_capture_interfaces; i++)
 			if (capture_add_if(cap, c->capture_interfaces[i]) < 0)
@@ -230,8 +261,8 @@ struct capture *capture_new(const struct conf *c, struct ev *ev,
 	} else {
 		for (size_t z = 0; z < c->n_zones; z++)
 			for (size_t i = 0; i < c->zones[z].n_interfaces; i++)
-				if (capture_add_if(cap,
-						   c->zones[z].interfaces[i]) < 0)
+				if (capture_add_if(
+					cap, c->zones[z].interfaces[i]) < 0)
 					goto fail;
 	}
 	time_t now = time(NULL);
@@ -253,6 +284,7 @@ void capture_free(struct capture *cap)
 	}
 	free(cap->ifs);
 	detect_free(cap->detect);
+	free(cap->batch);
 	free(cap);
 }
 
