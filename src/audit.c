@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* audit: bunrid -r, a capture file through the detection core. */
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -72,11 +73,12 @@ static void audit_alert(const struct alert *a, void *arg)
 }
 
 /*
- * Two threads share the work: a reader reads the file, decodes packets
- * and plans their detection (zones, policy, flow keys) a batch at a time;
- * the calling thread applies each batch (counters, flow table) and writes
- * its alerts. They meet in a ring of AUDIT_RING batches, handed over under
- * one lock: a few tens of thousands of hand-overs a second.
+ * Two threads share the work: a reader reads the file and decodes packets
+ * a batch at a time; the calling thread applies each batch (counters,
+ * flow table) and writes its alerts. Planning detection (zones, policy,
+ * flow keys) goes to whichever of them has time for it. They meet in a ring of
+ * AUDIT_RING batches, handed over under one lock: a few tens of thousands of
+ * hand-overs a second.
  */
 #define AUDIT_RING 8
 /*
@@ -91,8 +93,10 @@ struct audit_pipe {
 	pcap_t *p;
 	const struct detect *d;
 	const struct detect_ctx *ctx;
-	struct detect_batch *ring; /* AUDIT_RING batches */
-	struct detect_day day;	   /* the reader's, carried across batches */
+	struct detect_batch *ring;   /* AUDIT_RING batches */
+	bool planned[AUDIT_RING];    /* its batch was planned by the reader */
+	struct detect_day day;	     /* the reader's, carried across batches */
+	struct detect_day apply_day; /* the applier's, for the same */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t filled; /* batches handed over, ever */
@@ -132,10 +136,16 @@ static int audit_fill(struct audit_pipe *ap, struct detect_batch *b)
 	}
 	if (rc == PCAP_ERROR)
 		snprintf(ap->err, sizeof(ap->err), "%s", pcap_geterr(ap->p));
-	b->day = ap->day;
-	detect_batch_plan(ap->d, b, ap->ctx);
-	ap->day = b->day;
 	return rc;
+}
+
+/* Plan @b with the day cache @day of the thread that does it. */
+static void audit_plan(struct audit_pipe *ap, struct detect_batch *b,
+		       struct detect_day *day)
+{
+	b->day = *day;
+	detect_batch_plan(ap->d, b, ap->ctx);
+	*day = b->day;
 }
 
 static void *audit_reader(void *arg)
@@ -153,9 +163,23 @@ static void *audit_reader(void *arg)
 		}
 		pthread_mutex_unlock(&ap->lock);
 
-		rc = audit_fill(ap, &ap->ring[k % AUDIT_RING]);
+		struct detect_batch *b = &ap->ring[k % AUDIT_RING];
+		rc = audit_fill(ap, b);
+
+		/*
+		 * Planning goes to whichever thread has time for it. With a
+		 * backlog of half a ring the applier is the slower one (a
+		 * capture full of alerts): plan here. Otherwise this thread
+		 * is (reading is the work), and the applier plans.
+		 */
+		pthread_mutex_lock(&ap->lock);
+		bool plan_here = k - ap->used >= AUDIT_HALF;
+		pthread_mutex_unlock(&ap->lock);
+		if (plan_here)
+			audit_plan(ap, b, &ap->day);
 
 		pthread_mutex_lock(&ap->lock);
+		ap->planned[k % AUDIT_RING] = plan_here;
 		ap->filled = k + 1;
 		if (rc != 1) {
 			ap->rc = rc;
@@ -182,11 +206,15 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 			ap->applier_waits = false;
 		}
 		bool end = k == ap->filled;
+		bool planned = !end && ap->planned[k % AUDIT_RING];
 		pthread_mutex_unlock(&ap->lock);
 		if (end)
 			return;
 
-		detect_batch_apply(d, &ap->ring[k % AUDIT_RING], ap->ctx);
+		struct detect_batch *b = &ap->ring[k % AUDIT_RING];
+		if (!planned)
+			audit_plan(ap, b, &ap->apply_day);
+		detect_batch_apply(d, b, ap->ctx);
 
 		pthread_mutex_lock(&ap->lock);
 		ap->used = k + 1;
@@ -211,9 +239,39 @@ static int audit_read(struct audit_pipe *ap, struct detect *d)
 	}
 	do {
 		rc = audit_fill(ap, &ap->ring[0]);
+		audit_plan(ap, &ap->ring[0], &ap->day);
 		detect_batch_apply(d, &ap->ring[0], ap->ctx);
 	} while (rc == 1);
 	return rc;
+}
+
+/*
+ * The capture file, read through a stdio buffer of AUDIT_READ_BUF bytes:
+ * libpcap reads a header and a packet at a time, and with the default
+ * buffer of a page that is a system call every few dozen packets.
+ */
+#define AUDIT_READ_BUF (1u << 20)
+
+static pcap_t *audit_open(const char *path, char *errbuf)
+{
+	/* glibc ignores the size asked for without a buffer to go with it.
+	 * Static: standard input keeps it until the process exits. */
+	static char buf[AUDIT_READ_BUF];
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	pcap_t *p;
+
+	if (!f) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	/* A hint: without the buffer the audit only reads more slowly. */
+	(void)setvbuf(f, buf, _IOFBF, sizeof(buf));
+	p = pcap_fopen_offline_with_tstamp_precision(
+	    f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p && !is_stdin)
+		fclose(f);
+	return p;
 }
 
 int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
@@ -224,6 +282,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	struct audit_pipe ap = {
 	    .ctx = &ctx,
 	    .day = {.second = -1},
+	    .apply_day = {.second = -1},
 	    .lock = PTHREAD_MUTEX_INITIALIZER,
 	    .cond = PTHREAD_COND_INITIALIZER,
 	};
@@ -231,8 +290,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	pcap_t *p;
 	int rc, linktype, status = 0;
 
-	p = pcap_open_offline_with_tstamp_precision(
-	    path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	p = audit_open(path, errbuf);
 	if (!p) {
 		fprintf(summary, "bunrid: %s: %s\n", path, errbuf);
 		return 1;
