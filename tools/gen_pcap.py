@@ -32,7 +32,7 @@ Commands (see --help of each):
   random OUT --count N --seed S [--prefixes FILE]   benchmark traffic
   flows OUT --flows N [--prefixes FILE]             one packet per flow
   sample OUT [--link ether|sll|sll2|raw] [--pcapng] one of every kind
-  seeds DIR                                          decode fuzzer seeds
+  seeds DIR [--detect DIR2]                          fuzzer seeds
 
 A prefixes FILE has one "PREFIX [ZONE]" per line ("10.1.0.0/16 lgwan");
 '#' starts a comment. Addresses are drawn uniformly from a random prefix,
@@ -546,6 +546,60 @@ def write_seeds(directory: str) -> int:
     return len(seeds)
 
 
+def write_detect_seeds(directory: str) -> int:
+    """Seeds for the detect fuzzer (tests/fuzz/fuzz_detect.c): a link
+    index byte (0 Ethernet, 2 SLL; +0x80 captured on the LGWAN
+    interface), then records of [control byte, length, packet]: flows
+    between the fuzzer's zones and their answers, a channel, echo and
+    reply, fragments, ARP and ND sightings."""
+    os.makedirs(directory, exist_ok=True)
+    P = ip_packet
+    flows = [
+        P("10.2.0.7", "10.1.0.5", "tcp", 40000, 445),
+        P("10.1.0.5", "10.2.0.7", "tcp", 445, 40000, flags="SA"),
+        P("10.2.0.7", "10.1.0.5", "tcp", 40000, 445, flags="A"),
+        P("10.2.0.7", "10.2.0.25", "tcp", 40001, 25),
+        P("1.2.3.4", "10.2.0.25", "tcp", 40002, 25),
+        P("10.2.0.25", "1.2.3.4", "tcp", 25, 40002, flags="SA"),
+        P("10.2.0.7", "8.8.8.8", "icmp"),
+        P("8.8.8.8", "10.2.0.7", "icmp", icmp_type=0),
+        P("10.1.0.5", "8.8.8.8", "icmp"),
+        P("8.8.8.8", "10.1.0.5", "icmp", icmp_type=0),
+        P("fd00:1::5", "2001:db8::10", "udp", 5000, 53),
+        P("2001:db8::10", "fd00:1::5", "udp", 53, 5000),
+        P("fd00:2::7", "fd00:1::5", "icmp"),
+        P("10.100.0.9", "10.1.0.5", "udp", 1, 2),
+        P("192.168.1.1", "10.1.0.5", "udp", 1, 2),
+        arp(2, "02:00:00:00:01:10", "10.1.0.5"),
+        arp(2, "02:00:00:00:01:99", "10.1.0.6"),
+        nd_ns("fd00:1::5", "02:00:00:00:01:11", "fd00:1::1"),
+    ]
+    frags = _s().fragment(
+        _s().IP(src="10.2.0.7", dst="10.1.0.5") /
+        _s().UDP(sport=7, dport=9) / (b"y" * 120), fragsize=48)
+    flows += [_ether(f) for f in frags]
+    frames = [bytes(f.data if isinstance(f, Rec) else f)[:255]
+              for f in flows]
+
+    def records(pkts, ctl):
+        out = b""
+        for i, b in enumerate(pkts):
+            out += bytes([ctl(i), len(b)]) + b
+        return out
+
+    seeds = [
+        bytes([0]) + records(frames, lambda i: 1),
+        bytes([0x80]) + records(frames, lambda i: 0x40 if i % 3 == 2 else 5),
+        bytes([2]) + records([to_sll(f) for f in frames[:15]],
+                             lambda i: 0x40 | 30),
+        bytes([0]) + records(frames * 3, lambda i: 25 if i % 7 else 0x40),
+    ]
+    for i, b in enumerate(seeds):
+        with open(os.path.join(directory, "seed-%02d" % i), "wb") as f:
+            f.write(b)
+    return len(seeds)
+
+
 # -------------------------------------------------------------------- CLI
 
 LINK_NAMES = {"ether": LINK_ETHERNET, "sll": LINK_SLL, "sll2": LINK_SLL2,
@@ -581,6 +635,8 @@ def _cmd_sample(a):
 
 def _cmd_seeds(a):
     print("%d seeds in %s" % (write_seeds(a.dir), a.dir))
+    if a.detect:
+        print("%d seeds in %s" % (write_detect_seeds(a.detect), a.detect))
 
 
 def main(argv=None):
@@ -638,8 +694,10 @@ def main(argv=None):
     sm.add_argument("--start", type=float, default=1700000000.0)
     sm.set_defaults(func=_cmd_sample)
 
-    sd = sub.add_parser("seeds", help="decode fuzzer seed corpus")
-    sd.add_argument("dir")
+    sd = sub.add_parser("seeds", help="fuzzer seed corpora")
+    sd.add_argument("dir", help="the decode fuzzer's seeds")
+    sd.add_argument("--detect", metavar="DIR",
+                    help="also the detect fuzzer's seeds, in DIR")
     sd.set_defaults(func=_cmd_seeds)
 
     a = ap.parse_args(argv)

@@ -23,17 +23,19 @@ CC_FUZZ=${CC_FUZZ:-clang}
 FLAGS="-std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -fno-omit-frame-pointer
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
-# fuzz_one NAME SOURCES...: tests/fuzz/fuzz_NAME.c plus the sources it needs
+# fuzz_one NAME LIBS SOURCES...: tests/fuzz/fuzz_NAME.c plus the sources
+# and libraries it needs
 fuzz_one() {
 	name=$1
-	shift
+	libs=$2
+	shift 2
 	bin="$build/fuzz_$name"
 	corpus="$build/fuzz-corpus/$name"
 	log="$build/fuzz-$name.log"
 
 	echo "fuzz: building $name"
-	# shellcheck disable=SC2086 # FLAGS is a list
-	if ! $CC_FUZZ $FLAGS "$@" "tests/fuzz/fuzz_$name.c" -o "$bin"; then
+	# shellcheck disable=SC2086 # FLAGS and libs are lists
+	if ! $CC_FUZZ $FLAGS "$@" "tests/fuzz/fuzz_$name.c" -o "$bin" $libs; then
 		echo "fuzz: $name does not build" >&2
 		return 1
 	fi
@@ -57,5 +59,10 @@ fuzz_one() {
 }
 
 status=0
-fuzz_one decode src/decode.c src/addr.c || status=1
+fuzz_one decode "" src/decode.c src/addr.c || status=1
+# The detection core: every module but the two programs' mains.
+core=$(ls src/*.c | grep -v -e 'src/bunrid.c' -e 'src/bunrictl.c')
+libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd) -lpthread"
+# shellcheck disable=SC2086 # core is a list of files
+fuzz_one detect "$libs" $core || status=1
 exit $status
