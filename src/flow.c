@@ -219,7 +219,8 @@ static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
 		w[1] = tail;
 		return siphash(t->sipkey, w, 16, 1, 3);
 	}
-	memcpy(w, k->src, 32); /* src and dst */
+	memcpy(w, k->src, 16);
+	memcpy(w + 2, k->dst, 16);
 	w[4] = tail;
 	return siphash(t->sipkey, w, 40, 1, 3);
 }
