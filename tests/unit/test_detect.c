@@ -61,6 +61,7 @@ static void teardown(void)
 struct record {
 	char *text;
 	size_t len;
+	size_t cap;
 	size_t lines;
 };
 
@@ -71,8 +72,11 @@ static void record_alert(const struct alert *a, void *arg)
 	size_t n = alert_format_json(a, line, sizeof(line));
 
 	ck_assert_uint_lt(n, sizeof(line));
-	r->text = realloc(r->text, r->len + n + 2);
-	ck_assert_ptr_nonnull(r->text);
+	if (r->len + n + 2 > r->cap) {
+		r->cap = (r->len + n + 2) * 2;
+		r->text = realloc(r->text, r->cap);
+		ck_assert_ptr_nonnull(r->text);
+	}
 	memcpy(r->text + r->len, line, n);
 	r->text[r->len + n] = '\n';
 	r->len += n + 1;
