@@ -9,6 +9,9 @@
 #   memory: peak RSS of `bunrid -r` with capture.max_flows = 1 000 000 on a
 #     capture of 2 million distinct flows, and on 4 million to show the
 #     bound holds for a larger capture. Target: <= 256 MiB.
+#   with BASELINE=path/to/another/bunrid, each workload is also run by that
+#     binary, alternating with this build's (best of 3 each), and both
+#     times printed: a change measured against the build before it.
 #   tools/bench/bench_audit.sh [BUILD] [COUNT]
 set -u
 BUILD=${1:-build}
@@ -34,12 +37,35 @@ secs() { # best wall-clock seconds of 3 runs of "$@"
 	done
 	echo "$best"
 }
+# versus NAME PCAP CONF: this build against $BASELINE, runs alternating.
+versus() {
+	[ -n "${BASELINE:-}" ] || return 0
+	local best_ours= best_base= i bin s e t
+	for i in 1 2 3; do
+		for bin in "$BUILD/bunrid" "$BASELINE"; do
+			s=$(date +%s.%N)
+			"$bin" -r "$2" -c "$3" >/dev/null 2>&1 ||
+				{ echo "bench_audit: failed: $bin -r $2" >&2; return 1; }
+			e=$(date +%s.%N)
+			t=$(echo "$e - $s" | bc -l)
+			if [ "$bin" = "$BASELINE" ]; then
+				if [ -z "$best_base" ] || [ "$(echo "$t < $best_base" | bc -l)" = 1 ]; then best_base=$t; fi
+			elif [ -z "$best_ours" ] || [ "$(echo "$t < $best_ours" | bc -l)" = 1 ]; then
+				best_ours=$t
+			fi
+		done
+	done
+	printf 'bench_audit: %s: this build %.3f s, baseline %.3f s (%.2fx)\n' \
+		"$1" "$best_ours" "$best_base" "$(echo "$best_base / $best_ours" | bc -l)"
+}
+
 base=$(secs "$BUILD/bench/pcap_read" "$T/r.pcap") || exit 1
 ours=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf") || exit 1
 alerts=$("$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf" 2>/dev/null | wc -l)
 printf 'bench_audit: bare libpcap loop %.3f s (%.2f Mpps)\n' "$base" "$(echo "$COUNT / $base / 1000000" | bc -l)"
 printf 'bench_audit: bunrid -r        %.3f s (%.2f Mpps), %d alerts written\n' "$ours" "$(echo "$COUNT / $ours / 1000000" | bc -l)" "$alerts"
 printf 'bench_audit: ratio_audit_vs_bare_pcap = %.3f (target >= 0.5)\n' "$(echo "$base / $ours" | bc -l)"
+versus "each packet a new flow" "$T/r.pcap" "$T/b.conf"
 
 # For comparison, the same packets when alerts are rare: all 10 000
 # prefixes in one zone (the rest is "internet"), so almost every packet is
@@ -48,6 +74,7 @@ printf 'bench_audit: ratio_audit_vs_bare_pcap = %.3f (target >= 0.5)\n' "$(echo 
 quiet=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/one.conf") || exit 1
 printf 'bench_audit: bunrid -r, alerts rare: %.3f s (%.2f Mpps); ratio_rare_alerts_vs_bare_pcap = %.3f\n' \
 	"$quiet" "$(echo "$COUNT / $quiet / 1000000" | bc -l)" "$(echo "$base / $quiet" | bc -l)"
+versus "alerts rare" "$T/r.pcap" "$T/one.conf"
 
 # And traffic as a network carries it: the same number of packets drawn
 # from 100 000 random flows, so that each forbidden flow alerts once a
@@ -58,6 +85,7 @@ pooled=$(secs "$BUILD/bunrid" -r "$T/p.pcap" -c "$T/b.conf") || exit 1
 palerts=$("$BUILD/bunrid" -r "$T/p.pcap" -c "$T/b.conf" 2>/dev/null | wc -l)
 printf 'bench_audit: bunrid -r, packets of 100 000 flows: %.3f s (%.2f Mpps), %d alerts; bare loop %.3f s; ratio_flows_vs_bare_pcap = %.3f\n' \
 	"$pooled" "$(echo "$COUNT / $pooled / 1000000" | bc -l)" "$palerts" "$pbase" "$(echo "$pbase / $pooled" | bc -l)"
+versus "packets of 100 000 flows" "$T/p.pcap" "$T/b.conf"
 rm -f "$T/p.pcap"
 
 # Memory: distinct forbidden flows beyond capture.max_flows.
