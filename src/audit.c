@@ -76,9 +76,9 @@ static void audit_alert(const struct alert *a, void *arg)
  * Two threads share the work: a reader reads the file and decodes packets
  * a batch at a time; the calling thread applies each batch (counters,
  * flow table) and writes its alerts. Planning detection (zones, policy,
- * flow keys) goes to whichever of them has time for it. They meet in a ring of
- * AUDIT_RING batches, handed over under one lock: a few tens of thousands of
- * hand-overs a second.
+ * flow keys) goes to whichever of them has time for it. They meet in a
+ * ring of AUDIT_RING batches, handed over under one lock: about ten
+ * thousand hand-overs a second.
  */
 #define AUDIT_RING 8
 /*
