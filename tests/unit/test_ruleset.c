@@ -72,7 +72,7 @@ static const struct rs_set *set(const char *name)
 
 static void elem_text(const struct rs_elem *e, char *buf, size_t len)
 {
-	char lo[ADDR_STRLEN], hi[ADDR_STRLEN];
+	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN]; /* IPv4 only */
 
 	inet_ntop(AF_INET, e->lo, lo, sizeof(lo));
 	inet_ntop(AF_INET, e->hi, hi, sizeof(hi));
