@@ -85,19 +85,15 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 			  detect_alert_fn fn, void *arg);
 void detect_free(struct detect *d);
 
-/* Classify one decoded packet captured at @ts. */
-void detect_packet(struct detect *d, const struct decoded *p,
-		   const struct detect_ctx *ctx, const struct timespec *ts);
-
 /*
- * Batches. Packets go through detection in two steps: planning (zones,
+ * Packets go through detection in batches, in two steps: planning (zones,
  * policy, flow keys and their hashes), which only reads the detector, and
  * applying (counters, the flow table, alerts). A batch is planned whole,
  * then applied with each packet's flow-table memory requested a few
  * packets before it is needed, so that those cache misses overlap; and
  * since planning changes nothing, the batch can be planned on another
- * thread while the one before is applied. The result is that of
- * detect_packet() on each packet in turn.
+ * thread while the one before is applied. The result is the same for any
+ * split into batches: that of batches of one packet each.
  */
 #define DETECT_BATCH 1024
 

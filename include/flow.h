@@ -146,6 +146,15 @@ uint64_t flow_table_hash(const struct flow_table *t,
 			 const struct flow_key *key);
 void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
 			 unsigned stage);
+
+/*
+ * How many lookups ahead of the one being done each stage should run: far
+ * enough for a miss to complete before the next stage reads what it
+ * brought, near enough for the lines to be still in cache. Stage 0 runs
+ * farthest ahead.
+ */
+#define FLOW_PREFETCH_STAGES 3
+extern const ptrdiff_t flow_prefetch_ahead[FLOW_PREFETCH_STAGES];
 struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
 				   uint64_t now_us, bool *created);

@@ -158,10 +158,7 @@ size_t addr_text(const struct addr *a, char buf[ADDR_STRLEN])
 const char *addr_format(const struct addr *a, char *buf, size_t len)
 {
 	if (len >= ADDR_STRLEN) {
-		if (a->family == AF_INET)
-			format_quad(buf, a->b);
-		else
-			format_v6(a->b, buf);
+		addr_text(a, buf);
 		return buf;
 	}
 	if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->b, buf,

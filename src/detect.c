@@ -25,7 +25,6 @@ struct detect {
 	struct detect_pair *pairs; /* (n_zones + 1)² */
 	/* Changed per packet, on a cache line of their own. */
 	_Alignas(64) struct detect_stats st;
-	struct detect_day day;
 };
 
 struct detect *detect_new(const struct conf *c, uint64_t seed,
@@ -41,7 +40,6 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 	d->conf = c;
 	d->fn = fn;
 	d->arg = arg;
-	d->day.second = -1;
 	d->pairs = calloc(n * n, sizeof(*d->pairs));
 	d->flows = flow_table_new(c->max_flows, seed);
 	if (!d->pairs || !d->flows) {
@@ -120,11 +118,13 @@ static struct detect_pair *pair_of(struct detect *d, int src, int dst)
 	return &d->pairs[i * n + j];
 }
 
-/* Does @key alert now? Counts the packet either way. */
+/* Does @key (hashed @hash) alert now? Counts the packet either way. */
 static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
-			      uint64_t now_us, uint32_t len, struct flow **out)
+			      uint64_t hash, uint64_t now_us, uint32_t len,
+			      struct flow **out)
 {
-	struct flow *f = flow_table_get(d->flows, key, now_us, NULL);
+	struct flow *f =
+	    flow_table_get_hashed(d->flows, key, hash, now_us, NULL);
 
 	flow_count_packet(f, len);
 	*out = f;
@@ -296,13 +296,9 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	pair->deny_bytes += p->wire_len;
 	if (detect_is_answer(d, p, pl, p->wire_len))
 		return;
-	f = flow_table_get_hashed(d->flows, &pl->key, pl->hash, pl->now_us,
-				  NULL);
-	flow_count_packet(f, p->wire_len);
-	if (!flow_should_alert(f, pl->now_us, c->repeat_interval)) {
-		d->st.repeats++;
+	if (!detect_key_alerts(d, &pl->key, pl->hash, pl->now_us, p->wire_len,
+			       &f))
 		return;
-	}
 
 	alert_from_packet(&a, pl->type, p, ctx, ts);
 	a.severity = pair_severity(c, r->src_zone, r->dst_zone);
@@ -353,7 +349,8 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 	memcpy(key.src, p->sight_mac, 6);
 	memcpy(key.dst, p->sight_ip.b, 16);
 	key.port = (uint16_t)z;
-	if (!detect_key_alerts(d, &key, now_us, p->wire_len, &f))
+	if (!detect_key_alerts(d, &key, flow_table_hash(d->flows, &key), now_us,
+			       p->wire_len, &f))
 		return;
 	/* Without a list, only the first sighting is news. */
 	if (!c->zones[z].has_devices && f->packets > 1)
@@ -399,15 +396,6 @@ static void detect_apply(struct detect *d, const struct decoded *p,
 	detect_flow(d, p, ctx, ts, pl);
 }
 
-void detect_packet(struct detect *d, const struct decoded *p,
-		   const struct detect_ctx *ctx, const struct timespec *ts)
-{
-	struct detect_plan pl;
-
-	detect_plan(d, &d->day, p, ctx, ts, &pl);
-	detect_apply(d, p, ctx, ts, &pl);
-}
-
 void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 		       const struct detect_ctx *ctx)
 {
@@ -416,31 +404,23 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 			    &b->plan[i]);
 }
 
-/*
- * How many packets ahead of the one applied each stage of prefetching
- * runs: far enough for a miss to complete before the next stage reads
- * what it brought, near enough for the lines to be still in cache.
- */
-static const size_t detect_ahead[] = {24, 16, 8};
-#define DETECT_AHEAD 24
-
 void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 			const struct detect_ctx *ctx)
 {
-	size_t n = b->n;
+	ptrdiff_t n = (ptrdiff_t)b->n;
 
-	for (size_t i = 0; i < n + DETECT_AHEAD; i++) {
-		for (unsigned s = 0; s < 3; s++) {
-			size_t j = i + detect_ahead[s];
+	/* Step t applies packet t; the stages reach ahead of it, and the
+	 * steps before 0 only start the first packets' stages. */
+	for (ptrdiff_t t = -flow_prefetch_ahead[0]; t < n; t++) {
+		for (unsigned s = 0; s < FLOW_PREFETCH_STAGES; s++) {
+			ptrdiff_t j = t + flow_prefetch_ahead[s];
 
-			if (j >= DETECT_AHEAD && j - DETECT_AHEAD < n)
-				detect_prefetch(d, &b->plan[j - DETECT_AHEAD],
-						s);
+			if (j >= 0 && j < n)
+				detect_prefetch(d, &b->plan[j], s);
 		}
-		if (i >= DETECT_AHEAD)
-			detect_apply(d, &b->dec[i - DETECT_AHEAD], ctx,
-				     &b->ts[i - DETECT_AHEAD],
-				     &b->plan[i - DETECT_AHEAD]);
+		if (t >= 0)
+			detect_apply(d, &b->dec[t], ctx, &b->ts[t],
+				     &b->plan[t]);
 	}
 }
 

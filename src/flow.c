@@ -477,48 +477,45 @@ static void prefetch_node(const struct flow_table *t, uint32_t i)
 }
 
 /*
- * The entry of the chain of @hash a lookup reads first: the one whose tag
- * matches in the first link, or the first (for its successor's link). The
- * bucket must be in cache already, or this waits for it.
+ * The entry of the chain of @hash a lookup reads first, or NIL: the first
+ * one, when its tag matches (*@hit) or when the chain goes on past it.
+ * The bucket must be in cache already, or this waits for it.
  */
-static uint32_t first_read(const struct flow_table *t, uint64_t hash)
+static uint32_t first_read(const struct flow_table *t, uint64_t hash, bool *hit)
 {
 	uint32_t l = t->buckets[hash_bucket(t, hash)];
 
-	if (l == CHAIN_END)
-		return NIL;
-	if ((l & t->tmask) == hash_tag(t, hash) || (l & t->more))
+	*hit = l != CHAIN_END && (l & t->tmask) == hash_tag(t, hash);
+	if (*hit || (l != CHAIN_END && (l & t->more)))
 		return link_index(t, l);
 	return NIL;
 }
+
+const ptrdiff_t flow_prefetch_ahead[FLOW_PREFETCH_STAGES] = {24, 16, 8};
 
 void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
 			 unsigned stage)
 {
 	uint32_t i;
+	bool hit;
 
-	switch (stage) {
-	case 0:
+	if (stage == 0) {
 		__builtin_prefetch(&t->buckets[hash_bucket(t, hash)], 1);
-		break;
-	case 1:
-		i = first_read(t, hash);
-		if (i != NIL)
-			prefetch_node(t, i);
-		break;
-	default:
-		/* A hit moves its entry to the head of the LRU list, which
-		 * writes to the entries on either side of it. */
-		i = first_read(t, hash);
-		if (i != NIL && (t->buckets[hash_bucket(t, hash)] & t->tmask) ==
-				    hash_tag(t, hash)) {
-			if (t->nodes[i].prev != NIL)
-				prefetch_node(t, t->nodes[i].prev);
-			if (t->nodes[i].next != NIL)
-				prefetch_node(t, t->nodes[i].next);
-		}
-		break;
+		return;
 	}
+	i = first_read(t, hash, &hit);
+	if (i == NIL)
+		return;
+	if (stage == 1) {
+		prefetch_node(t, i);
+		return;
+	}
+	/* A hit moves its entry to the head of the LRU list, which writes
+	 * to the entries on either side of it. */
+	if (hit && t->nodes[i].prev != NIL)
+		prefetch_node(t, t->nodes[i].prev);
+	if (hit && t->nodes[i].next != NIL)
+		prefetch_node(t, t->nodes[i].next);
 }
 
 struct flow *flow_table_get_hashed(struct flow_table *t,

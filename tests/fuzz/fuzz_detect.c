@@ -104,7 +104,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct detect_batch batch;
+	static struct detect_batch batch, single;
 	struct sink one = {0}, many = {0};
 	struct detect_ctx ctx = {.iface = "span0", .iface_zone = ZONE_NONE};
 	struct timespec now = {.tv_sec = 1763856000};
@@ -141,7 +141,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (decode_packet(link, data + i, n, n, d) != 0)
 			abort();
 		i += n;
-		detect_packet(a, d, &ctx, &now);
+		/* One packet at a time: a batch of one. */
+		single.n = 1;
+		single.dec[0] = *d;
+		single.ts[0] = now;
+		single.day.second = -1;
+		detect_batch_plan(a, &single, &ctx);
+		detect_batch_apply(a, &single, &ctx);
 		batch.ts[batch.n++] = now;
 		if ((ctl & 0x40) || batch.n == DETECT_BATCH) {
 			detect_batch_plan(b, &batch, &ctx);

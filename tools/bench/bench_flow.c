@@ -67,11 +67,10 @@ static unsigned packet(struct flow_table *t, uint32_t n, uint64_t now_us)
 
 /*
  * The same packets a batch at a time, as detection handles them: hashes
- * first, then lookups in order with the table's three prefetch stages
- * running 24, 16 and 8 packets ahead (see detect_batch_apply()).
+ * first, then lookups in order with the table's prefetch stages running
+ * ahead (see detect_batch_apply()).
  */
 #define BATCH 1024
-static const unsigned ahead[] = {24, 16, 8};
 
 static unsigned packets_batched(struct flow_table *t, uint32_t first,
 				uint32_t n, uint64_t now0)
@@ -87,18 +86,17 @@ static unsigned packets_batched(struct flow_table *t, uint32_t first,
 			key_make(first + b + i, &k[i]);
 			h[i] = flow_table_hash(t, &k[i]);
 		}
-		for (uint32_t i = 0; i < m + ahead[0]; i++) {
-			for (unsigned s = 0; s < 3; s++) {
-				uint32_t j = i + ahead[s];
+		for (ptrdiff_t p = -flow_prefetch_ahead[0]; p < (ptrdiff_t)m;
+		     p++) {
+			for (unsigned s = 0; s < FLOW_PREFETCH_STAGES; s++) {
+				ptrdiff_t j = p + flow_prefetch_ahead[s];
 
-				if (j >= ahead[0] && j - ahead[0] < m)
-					flow_table_prefetch(t, h[j - ahead[0]],
-							    s);
+				if (j >= 0 && j < (ptrdiff_t)m)
+					flow_table_prefetch(t, h[j], s);
 			}
-			if (i < ahead[0])
+			if (p < 0)
 				continue;
-			uint32_t p = i - ahead[0];
-			uint64_t now_us = now0 + b + p;
+			uint64_t now_us = now0 + b + (uint64_t)p;
 			struct flow *f =
 			    flow_table_get_hashed(t, &k[p], h[p], now_us, NULL);
 			flow_count_packet(f, 74);
