@@ -33,6 +33,8 @@ import struct
 import sys
 import time
 
+from netprobe import checksum  # the Internet checksum, same directory
+
 KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 LINE = re.compile(r'^(\S+) (\S+)\.(\S+) bunrid\[\d+\]: (alert=.*)$')
 RFC3339 = re.compile(
@@ -223,15 +225,6 @@ def spoof(iface, dstmac, src, dst, dport):
           iface=iface, verbose=False)
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def send_flows(iface, dstmac, src, n, gap, out):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
@@ -245,11 +238,11 @@ def send_flows(iface, dstmac, src, n, gap, out):
         db = socket.inet_aton(dst)
         seg = struct.pack("!HHIIBBHHH", 40000, 9, i, 0, 5 << 4, 2, 64240,
                           0, 0)
-        c = csum(struct.pack("!4s4sBBH", sb, db, 0, 6, len(seg)) + seg)
+        c = checksum(struct.pack("!4s4sBBH", sb, db, 0, 6, len(seg)) + seg)
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), i,
                          0x4000, 64, 6, 0, sb, db)
-        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
         frame = dmac + smac + b"\x08\x00" + ip + seg
         # Pace on the clock, not on sleep alone, so drift does not add up.
         delay = t0 + i * gap - time.time()
