@@ -74,20 +74,68 @@ int prefix_parse(const char *s, struct prefix *p, const char **why)
 	return 0;
 }
 
-static char *format_quad(char *p, const uint8_t *b)
+/*
+ * The decimal text of each octet followed by a dot, four bytes to a
+ * store: "0.", "10.", "192.".
+ */
+struct octet_text {
+	char s[4];
+	uint8_t len; /* with the dot */
+};
+
+#define OCT_D(v, i)                                                            \
+	(char)((i) == 0   ? '0' + ((v) >= 100 ? (v) / 100                      \
+				   : (v) >= 10	? (v) / 10                       \
+						: (v))                           \
+	       : (i) == 1 ? ((v) >= 100 ? '0' + (v) / 10 % 10                 \
+			     : (v) >= 10 ? '0' + (v) % 10                      \
+					 : '.')                                \
+	       : (i) == 2 ? ((v) >= 100 ? '0' + (v) % 10 : (v) >= 10 ? '.' : 0) \
+			  : ((v) >= 100 ? '.' : 0))
+#define OCT(v)                                                                 \
+	{{OCT_D(v, 0), OCT_D(v, 1), OCT_D(v, 2), OCT_D(v, 3)},                 \
+	 (v) >= 100 ? 4 : (v) >= 10 ? 3 : 2}
+#define OCT4(v) OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
+#define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
+#define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)
+
+static const struct octet_text octets[256] = {OCT64(0), OCT64(64),
+					      OCT64(128), OCT64(192)};
+
+/* Dotted quad at @p, which has room for 16 bytes; returns its end (NUL). */
+static inline __attribute__((always_inline)) char *
+format_quad(char *p, const uint8_t *b)
 {
 	for (int i = 0; i < 4; i++) {
-		unsigned v = b[i];
-		if (i)
-			*p++ = '.';
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
+		memcpy(p, octets[b[i]].s, 4);
+		p += octets[b[i]].len;
 	}
-	*p = '\0';
+	*--p = '\0'; /* over the last dot */
 	return p;
+}
+
+/* Lower-case hex of @v, no leading zeros, at @p (room for 4 bytes). */
+static inline __attribute__((always_inline)) char *
+format_hex16(char *p, unsigned v)
+{
+	unsigned digits = (32 - (unsigned)__builtin_clz(v | 1) + 3) / 4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* A nibble per byte, the most significant first in memory; then
+	 * '0' added to each, and 'a' - '0' - 10 more to those above 9. */
+	uint32_t n = (v >> 12 & 15) | (v >> 8 & 15) << 8 | (v >> 4 & 15) << 16 |
+		     (uint32_t)(v & 15) << 24;
+	uint32_t above9 = ((n + 0x76767676u) & 0x80808080u) >> 7;
+	uint32_t text = n + 0x30303030u + above9 * ('a' - '0' - 10);
+
+	text >>= 8 * (4 - digits);
+	memcpy(p, &text, 4);
+#else
+	static const char hex[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < digits; i++)
+		p[i] = hex[v >> 4 * (digits - 1 - i) & 15];
+#endif
+	return p + digits;
 }
 
 /*
@@ -99,50 +147,48 @@ static char *format_quad(char *p, const uint8_t *b)
  */
 static char *format_v6(const uint8_t *b, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	int best = -1, blen = 0, cur = -1, clen = 0;
+	int best = -1, blen = 0, cur = 0, clen = 0;
 	unsigned w[8];
 	char *p = out;
 
 	for (int i = 0; i < 8; i++) {
 		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
 		if (w[i] != 0) {
-			cur = -1;
+			clen = 0;
 			continue;
 		}
-		if (cur < 0) {
+		if (clen++ == 0)
 			cur = i;
-			clen = 0;
-		}
-		if (++clen > blen) {
+		if (clen > blen) {
 			best = cur;
 			blen = clen;
 		}
 	}
-	if (blen < 2)
-		best = -1;
-	for (int i = 0; i < 8; i++) {
-		if (best >= 0 && i >= best && i < best + blen) {
-			if (i == best)
-				*p++ = ':';
-			continue;
-		}
-		if (i)
+	if (blen < 2) {
+		for (int i = 0; i < 8; i++) {
+			p = format_hex16(p, w[i]);
 			*p++ = ':';
-		if (i == 6 && best == 0 &&
-		    (blen == 6 || (blen == 5 && w[5] == 0xffff)))
-			return format_quad(p, b + 12);
-		unsigned v = w[i];
-		if (v >= 0x1000)
-			*p++ = hex[v >> 12];
-		if (v >= 0x100)
-			*p++ = hex[v >> 8 & 15];
-		if (v >= 0x10)
-			*p++ = hex[v >> 4 & 15];
-		*p++ = hex[v & 15];
+		}
+		*--p = '\0';
+		return p;
 	}
-	if (best >= 0 && best + blen == 8)
+	if (best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+		memcpy(p, blen == 6 ? "::" : "::ffff:", blen == 6 ? 2 : 7);
+		return format_quad(p + (blen == 6 ? 2 : 7), b + 12);
+	}
+	for (int i = 0; i < best; i++) {
+		p = format_hex16(p, w[i]);
 		*p++ = ':';
+	}
+	if (best == 0)
+		*p++ = ':';
+	*p++ = ':';
+	for (int i = best + blen; i < 8; i++) {
+		p = format_hex16(p, w[i]);
+		*p++ = ':';
+	}
+	if (best + blen < 8)
+		p--;
 	*p = '\0';
 	return p;
 }

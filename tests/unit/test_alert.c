@@ -579,6 +579,18 @@ START_TEST(test_truncation)
 	check_truncation(alert_format_kv, &a);
 	check_truncation(alert_format_json, &a);
 
+	/* Addresses and numbers of every length are made in place when
+	 * they fit and through a copy when they do not: both ways, at
+	 * each cut. */
+	example(&a);
+	a.src = addr_of("fd00:1234:5:67::89ab:cdef");
+	a.dst = addr_of("::ffff:192.0.2.200");
+	a.packets = UINT64_MAX;
+	a.bytes = 1234567890123ull;
+	a.ts.tv_nsec = 7000;
+	check_truncation(alert_format_kv, &a);
+	check_truncation(alert_format_json, &a);
+
 	/* A buffer of one byte holds only the terminator. */
 	ck_assert_uint_gt(alert_format_kv(&a, &one, 1), 0);
 	ck_assert_int_eq(one, '\0');
