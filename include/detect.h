@@ -121,7 +121,7 @@ struct detect_plan {
  * struct detect_batch - up to DETECT_BATCH packets.
  * @n: packets in @dec and @ts; the caller fills them
  * @day: planning's cache; set .second to -1 before the first batch
- * @plan: written by detect_batch_plan()
+ * @plan, @n_lookups, @lookup: written by detect_batch_plan()
  */
 struct detect_batch {
 	size_t n;
@@ -129,6 +129,9 @@ struct detect_batch {
 	struct timespec ts[DETECT_BATCH];
 	struct detect_day day;
 	struct detect_plan plan[DETECT_BATCH];
+	/* The flow-table lookups applying will make, in order (planning's) */
+	size_t n_lookups;
+	uint64_t lookup[2 * DETECT_BATCH];
 };
 
 /* Plan @b; reads @d only, so it is safe beside detect_batch_apply(). */

@@ -131,35 +131,43 @@ struct flow *flow_table_find(const struct flow_table *t,
 			     const struct flow_key *key);
 
 /*
- * For callers that handle packets in batches: the hash of @key, and hints
- * that start loading the memory a lookup of that hash will read, in
- * stages a few packets apart, each reading what the one before requested:
- * stage 0 the bucket, 1 the entry it leads to, 2 the entries on either
- * side of that one in the LRU list (which a hit writes). The _hashed
- * calls are flow_table_get() and flow_table_find() with the hash already
- * known (@hash must be flow_table_hash() of @key in @t). A batch hashes
- * all its keys, then looks them up in order with the stages running
- * ahead: the cache misses overlap instead of following each other, and
- * the results are those of one call after another.
+ * For callers that handle packets in batches: the hash of a key, and
+ * lookups with the hash already known (@hash must be flow_table_hash() of
+ * @key in @t): flow_table_get() and flow_table_find() otherwise.
  */
 uint64_t flow_table_hash(const struct flow_table *t,
 			 const struct flow_key *key);
-void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
-			 unsigned stage);
-
-/*
- * How many lookups ahead of the one being done each stage should run: far
- * enough for a miss to complete before the next stage reads what it
- * brought, near enough for the lines to be still in cache. Stage 0 runs
- * farthest ahead.
- */
-#define FLOW_PREFETCH_STAGES 3
-extern const ptrdiff_t flow_prefetch_ahead[FLOW_PREFETCH_STAGES];
 struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
 				   uint64_t now_us, bool *created);
 struct flow *flow_table_find_hashed(const struct flow_table *t,
 				    const struct flow_key *key, uint64_t hash);
+
+/**
+ * struct flow_prefetch - a walk over the hashes of a batch's lookups, in
+ * the order they will be made, that loads ahead of each lookup the memory
+ * those a few places further on will read. It runs in stages, each
+ * reading what the one before requested: the bucket, then the entry it
+ * leads to, then (for a hit, which moves its entry to the head of the
+ * LRU list) the entries on either side of that one. The cache misses of
+ * a batch then overlap instead of following each other; the lookups'
+ * results are the same.
+ * @hash: the hashes, @n of them; @next: the lookup about to be made
+ */
+struct flow_prefetch {
+	const uint64_t *hash;
+	size_t n;
+	size_t next;
+};
+
+/* Start a walk over @n hashes: the stages of the first lookups. */
+void flow_prefetch_begin(const struct flow_table *t, struct flow_prefetch *pf,
+			 const uint64_t *hash, size_t n);
+/*
+ * Call before each lookup of the list, whether or not it is made (the
+ * walk counts list entries, not lookups). A no-op past the end.
+ */
+void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf);
 
 /*
  * Entries from most to least recently seen: pass NULL for the first, the

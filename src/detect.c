@@ -242,16 +242,17 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	pl->hash = flow_table_hash(d->flows, &pl->key);
 }
 
-/* Start loading the flow-table memory that applying @pl will read, in
- * the stages of flow_table_prefetch(). */
-static void detect_prefetch(const struct detect *d,
-			    const struct detect_plan *pl, unsigned stage)
+/* The flow-table lookups applying @pl makes at most: its hashes. */
+static size_t detect_lookups(const struct detect_plan *pl, uint64_t *out)
 {
+	size_t n = 0;
+
 	if (!pl->flow || !pl->deny)
-		return;
+		return 0;
 	if (pl->answer)
-		flow_table_prefetch(d->flows, pl->rhash, stage);
-	flow_table_prefetch(d->flows, pl->hash, stage);
+		out[n++] = pl->rhash;
+	out[n++] = pl->hash;
+	return n;
 }
 
 /*
@@ -399,28 +400,27 @@ static void detect_apply(struct detect *d, const struct decoded *p,
 void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 		       const struct detect_ctx *ctx)
 {
-	for (size_t i = 0; i < b->n; i++)
+	b->n_lookups = 0;
+	for (size_t i = 0; i < b->n; i++) {
 		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i],
 			    &b->plan[i]);
+		b->n_lookups +=
+		    detect_lookups(&b->plan[i], b->lookup + b->n_lookups);
+	}
 }
 
 void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 			const struct detect_ctx *ctx)
 {
-	ptrdiff_t n = (ptrdiff_t)b->n;
+	struct flow_prefetch pf;
+	uint64_t unused[2];
 
-	/* Step t applies packet t; the stages reach ahead of it, and the
-	 * steps before 0 only start the first packets' stages. */
-	for (ptrdiff_t t = -flow_prefetch_ahead[0]; t < n; t++) {
-		for (unsigned s = 0; s < FLOW_PREFETCH_STAGES; s++) {
-			ptrdiff_t j = t + flow_prefetch_ahead[s];
-
-			if (j >= 0 && j < n)
-				detect_prefetch(d, &b->plan[j], s);
-		}
-		if (t >= 0)
-			detect_apply(d, &b->dec[t], ctx, &b->ts[t],
-				     &b->plan[t]);
+	flow_prefetch_begin(d->flows, &pf, b->lookup, b->n_lookups);
+	for (size_t i = 0; i < b->n; i++) {
+		/* Before its own, the memory of the lookups further on. */
+		for (size_t k = detect_lookups(&b->plan[i], unused); k > 0; k--)
+			flow_prefetch_next(d->flows, &pf);
+		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i]);
 	}
 }
 

@@ -491,10 +491,18 @@ static uint32_t first_read(const struct flow_table *t, uint64_t hash, bool *hit)
 	return NIL;
 }
 
-const ptrdiff_t flow_prefetch_ahead[FLOW_PREFETCH_STAGES] = {24, 16, 8};
+/*
+ * How many lookups ahead of the one being made each stage runs: far
+ * enough for a miss to complete before the next stage reads what it
+ * brought, near enough for the lines to be still in cache: the bucket
+ * first, then the entry it leads to, then that entry's LRU neighbours.
+ */
+#define PREFETCH_AHEAD_BUCKET 36
+#define PREFETCH_AHEAD_ENTRY 24
+#define PREFETCH_AHEAD_LRU 12
 
-void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
-			 unsigned stage)
+static inline __attribute__((always_inline)) void
+prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 {
 	uint32_t i;
 	bool hit;
@@ -516,6 +524,38 @@ void flow_table_prefetch(const struct flow_table *t, uint64_t hash,
 		prefetch_node(t, t->nodes[i].prev);
 	if (hit && t->nodes[i].next != NIL)
 		prefetch_node(t, t->nodes[i].next);
+}
+
+/*
+ * The stages that run before lookup @i (which may be past the end, or
+ * before the start while the walk begins). Inlined: a function that only
+ * prefetches counts as free of side effects, and its calls are dropped.
+ */
+static inline __attribute__((always_inline)) void prefetch_step(
+    const struct flow_table *t, const struct flow_prefetch *pf, size_t i)
+{
+	/* Indices before the start wrap around to huge values. */
+	if (i + PREFETCH_AHEAD_BUCKET < pf->n)
+		prefetch_stage(t, pf->hash[i + PREFETCH_AHEAD_BUCKET], 0);
+	if (i + PREFETCH_AHEAD_ENTRY < pf->n)
+		prefetch_stage(t, pf->hash[i + PREFETCH_AHEAD_ENTRY], 1);
+	if (i + PREFETCH_AHEAD_LRU < pf->n)
+		prefetch_stage(t, pf->hash[i + PREFETCH_AHEAD_LRU], 2);
+}
+
+void flow_prefetch_begin(const struct flow_table *t, struct flow_prefetch *pf,
+			 const uint64_t *hash, size_t n)
+{
+	pf->hash = hash;
+	pf->n = n;
+	pf->next = 0;
+	for (size_t back = PREFETCH_AHEAD_BUCKET; back > 0; back--)
+		prefetch_step(t, pf, (size_t)0 - back);
+}
+
+void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf)
+{
+	prefetch_step(t, pf, pf->next++);
 }
 
 struct flow *flow_table_get_hashed(struct flow_table *t,

@@ -86,17 +86,13 @@ static unsigned packets_batched(struct flow_table *t, uint32_t first,
 			key_make(first + b + i, &k[i]);
 			h[i] = flow_table_hash(t, &k[i]);
 		}
-		for (ptrdiff_t p = -flow_prefetch_ahead[0]; p < (ptrdiff_t)m;
-		     p++) {
-			for (unsigned s = 0; s < FLOW_PREFETCH_STAGES; s++) {
-				ptrdiff_t j = p + flow_prefetch_ahead[s];
+		struct flow_prefetch pf;
 
-				if (j >= 0 && j < (ptrdiff_t)m)
-					flow_table_prefetch(t, h[j], s);
-			}
-			if (p < 0)
-				continue;
-			uint64_t now_us = now0 + b + (uint64_t)p;
+		flow_prefetch_begin(t, &pf, h, m);
+		for (uint32_t p = 0; p < m; p++) {
+			uint64_t now_us = now0 + b + p;
+
+			flow_prefetch_next(t, &pf);
 			struct flow *f =
 			    flow_table_get_hashed(t, &k[p], h[p], now_us, NULL);
 			flow_count_packet(f, 74);
