@@ -4,6 +4,7 @@
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,12 @@ static pcap_t *audit_open(const char *path, char *errbuf)
 	}
 	/* A hint: without the buffer the audit only reads more slowly. */
 	(void)setvbuf(f, buf, _IOFBF, sizeof(buf));
+	/*
+	 * Only the reader thread reads it: stdio's lock, taken twice a
+	 * packet (header, then data) once a second thread runs, protects
+	 * nothing here.
+	 */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	p = pcap_fopen_offline_with_tstamp_precision(
 	    f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p && !is_stdin)
