@@ -138,6 +138,37 @@ format_hex16(char *p, unsigned v)
 	return p + digits;
 }
 
+/* Bit i set when word i of @b (16 bytes, network order) is zero. */
+static inline __attribute__((always_inline)) unsigned
+zero_words(const uint8_t *b)
+{
+	unsigned mask = 0;
+
+	for (int i = 0; i < 8; i++)
+		mask |= (unsigned)((b[2 * i] | b[2 * i + 1]) == 0) << i;
+	return mask;
+}
+
+/*
+ * The longest run of set bits in @mask (8 bits), the first of equal runs:
+ * its start in *@start, its length returned.
+ */
+static unsigned longest_run(unsigned mask, unsigned *start)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 0; i < 8;) {
+		unsigned len = (unsigned)__builtin_ctz(~(mask >> i));
+
+		if (len > best) {
+			best = len;
+			*start = i;
+		}
+		i += len + 1;
+	}
+	return best;
+}
+
 /*
  * RFC 5952 text, as glibc's inet_ntop() writes it (which costs a sprintf
  * per word, and the offline audit formats an address per alert): the
@@ -147,44 +178,35 @@ format_hex16(char *p, unsigned v)
  */
 static char *format_v6(const uint8_t *b, char *out)
 {
-	int best = -1, blen = 0, cur = 0, clen = 0;
-	unsigned w[8];
+	unsigned zeros = zero_words(b);
+	unsigned best = 0, blen = 0;
 	char *p = out;
 
-	for (int i = 0; i < 8; i++) {
-		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-		if (w[i] != 0) {
-			clen = 0;
-			continue;
-		}
-		if (clen++ == 0)
-			cur = i;
-		if (clen > blen) {
-			best = cur;
-			blen = clen;
-		}
-	}
+	/* Most addresses have no two zero words in a row: nothing to fold. */
+	if (zeros & zeros >> 1)
+		blen = longest_run(zeros, &best);
 	if (blen < 2) {
 		for (int i = 0; i < 8; i++) {
-			p = format_hex16(p, w[i]);
+			p = format_hex16(p, (unsigned)b[2 * i] << 8 | b[2 * i + 1]);
 			*p++ = ':';
 		}
 		*--p = '\0';
 		return p;
 	}
-	if (best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+	if (best == 0 && (blen == 6 || (blen == 5 && b[10] == 0xff &&
+					 b[11] == 0xff))) {
 		memcpy(p, blen == 6 ? "::" : "::ffff:", blen == 6 ? 2 : 7);
 		return format_quad(p + (blen == 6 ? 2 : 7), b + 12);
 	}
-	for (int i = 0; i < best; i++) {
-		p = format_hex16(p, w[i]);
+	for (unsigned i = 0; i < best; i++) {
+		p = format_hex16(p, (unsigned)b[2 * i] << 8 | b[2 * i + 1]);
 		*p++ = ':';
 	}
 	if (best == 0)
 		*p++ = ':';
 	*p++ = ':';
-	for (int i = best + blen; i < 8; i++) {
-		p = format_hex16(p, w[i]);
+	for (unsigned i = best + blen; i < 8; i++) {
+		p = format_hex16(p, (unsigned)b[2 * i] << 8 | b[2 * i + 1]);
 		*p++ = ':';
 	}
 	if (best + blen < 8)
