@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "decode.h"
 #include "detect.h"
+#include "pcapfile.h"
 #include "zone.h"
 
 /*
@@ -91,7 +92,8 @@ static void audit_alert(const struct alert *a, void *arg)
 #define AUDIT_HALF (AUDIT_RING / 2)
 
 struct audit_pipe {
-	pcap_t *p;
+	pcap_t *p;	     /* the capture, through libpcap; or */
+	struct pcapfile *f;  /* a classic pcap file, read in blocks */
 	const struct detect *d;
 	const struct detect_ctx *ctx;
 	struct detect_batch *ring;   /* AUDIT_RING batches */
@@ -115,7 +117,7 @@ struct audit_pipe {
 
 /* Fill @b with the next packets of the file; returns pcap_next_ex()'s
  * answer that ended it (1: the batch is full). */
-static int audit_fill(struct audit_pipe *ap, struct detect_batch *b)
+static int audit_fill_pcap(struct audit_pipe *ap, struct detect_batch *b)
 {
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
@@ -138,6 +140,33 @@ static int audit_fill(struct audit_pipe *ap, struct detect_batch *b)
 	if (rc == PCAP_ERROR)
 		snprintf(ap->err, sizeof(ap->err), "%s", pcap_geterr(ap->p));
 	return rc;
+}
+
+/* The same from a classic pcap file, with the same answers. */
+static int audit_fill_file(struct audit_pipe *ap, struct detect_batch *b)
+{
+	int linktype = pcapfile_linktype(ap->f);
+	struct pcapfile_rec r;
+	int rc;
+
+	b->n = 0;
+	while ((rc = pcapfile_next(ap->f, &r)) == 1) {
+		/* The link type was checked when the file was opened. */
+		decode_packet(linktype, r.data, r.caplen, r.len,
+			      &b->dec[b->n]);
+		b->ts[b->n] = r.ts;
+		if (++b->n == DETECT_BATCH)
+			return 1;
+	}
+	if (rc == 0)
+		return PCAP_ERROR_BREAK;
+	snprintf(ap->err, sizeof(ap->err), "%s", pcapfile_error(ap->f));
+	return PCAP_ERROR;
+}
+
+static int audit_fill(struct audit_pipe *ap, struct detect_batch *b)
+{
+	return ap->f ? audit_fill_file(ap, b) : audit_fill_pcap(ap, b);
 }
 
 /* Plan @b with the day cache @day of the thread that does it. */
@@ -253,7 +282,7 @@ static int audit_read(struct audit_pipe *ap, struct detect *d)
  */
 #define AUDIT_READ_BUF (1u << 20)
 
-static pcap_t *audit_open(const char *path, char *errbuf)
+static pcap_t *audit_pcap_open(const char *path, char *errbuf)
 {
 	/* glibc ignores the size asked for without a buffer to go with it.
 	 * Static: standard input keeps it until the process exits. */
@@ -281,6 +310,37 @@ static pcap_t *audit_open(const char *path, char *errbuf)
 	return p;
 }
 
+/*
+ * Open the capture for @ap. A classic pcap file is read in blocks
+ * (pcapfile.c); standard input, pcapng, a link type bunri does not decode
+ * and anything that is no capture go through libpcap, which reads the
+ * first two and words what is wrong with the others. Returns 0, or -1
+ * with the reason in @errbuf.
+ */
+static int audit_open(struct audit_pipe *ap, const char *path, char *errbuf)
+{
+	bool other = true;
+
+	if (strcmp(path, "-")) {
+		ap->f = pcapfile_open(path, &other, errbuf, PCAP_ERRBUF_SIZE);
+		if (ap->f && decode_linktype_supported(pcapfile_linktype(ap->f)))
+			return 0;
+		pcapfile_close(ap->f);
+		ap->f = NULL;
+		if (!other)
+			return -1;
+	}
+	ap->p = audit_pcap_open(path, errbuf);
+	return ap->p ? 0 : -1;
+}
+
+static void audit_close(struct audit_pipe *ap)
+{
+	pcapfile_close(ap->f);
+	if (ap->p)
+		pcap_close(ap->p);
+}
+
 int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -294,15 +354,13 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	    .cond = PTHREAD_COND_INITIALIZER,
 	};
 	struct detect *d;
-	pcap_t *p;
 	int rc, linktype, status = 0;
 
-	p = audit_open(path, errbuf);
-	if (!p) {
+	if (audit_open(&ap, path, errbuf) < 0) {
 		fprintf(summary, "bunrid: %s: %s\n", path, errbuf);
 		return 1;
 	}
-	linktype = pcap_datalink(p);
+	linktype = ap.p ? pcap_datalink(ap.p) : pcapfile_linktype(ap.f);
 	if (!decode_linktype_supported(linktype)) {
 		fprintf(summary,
 			"bunrid: %s: link type %s (%d) not supported\n", path,
@@ -310,7 +368,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 			    ? pcap_datalink_val_to_name(linktype)
 			    : "?",
 			linktype);
-		pcap_close(p);
+		audit_close(&ap);
 		return 1;
 	}
 	o.buf = malloc(AUDIT_OUT_SIZE);
@@ -321,10 +379,9 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 		free(ap.ring);
 		fprintf(summary, "bunrid: %s: out of memory for %u flows\n",
 			path, c->max_flows);
-		pcap_close(p);
+		audit_close(&ap);
 		return 1;
 	}
-	ap.p = p;
 	ap.d = d;
 	rc = audit_read(&ap, d);
 	audit_flush(&o);
@@ -344,6 +401,6 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	free(o.buf);
 	free(o.big);
 	free(ap.ring);
-	pcap_close(p);
+	audit_close(&ap);
 	return status;
 }

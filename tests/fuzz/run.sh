@@ -65,4 +65,5 @@ core=$(ls src/*.c | grep -v -e 'src/bunrid.c' -e 'src/bunrictl.c')
 libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd) -lpthread"
 # shellcheck disable=SC2086 # core is a list of files
 fuzz_one detect "$libs" $core || status=1
+fuzz_one pcapfile "$(pkg-config --libs libpcap)" src/pcapfile.c || status=1
 exit $status

@@ -43,6 +43,16 @@ for line in open(sys.argv[1]):
 		fail "$name: JSON"
 	fi
 	grep -q "^SRC_ZONE" "$T/err" && ok "$name: summary on stderr" || fail "$name: no summary"
+	# A classic pcap file is read by bunri's own reader, standard input
+	# through libpcap: the two must agree, alerts and summary.
+	"$BUILD/bunrid" -r - -c tests/fixtures/audit.conf <"$cap" >"$T/in.out" 2>"$T/in.err"
+	if cmp -s "$T/out" "$T/in.out" &&
+		diff -q <(grep -v "^bunrid: offline audit of" "$T/err") \
+			<(grep -v "^bunrid: offline audit of" "$T/in.err") >/dev/null; then
+		ok "$name: the same read from the file and through libpcap"
+	else
+		fail "$name: file and standard input differ"
+	fi
 done
 
 # Standard input, and the same alerts from a capture read through "-".
