@@ -25,7 +25,12 @@
 
 struct detect;
 
-/* Receives every alert; the alert and its strings live during the call. */
+/*
+ * Receives every alert; the alert lives during the call. An alert without
+ * extras refers to nothing but the configuration's zone names, static
+ * text and the context's interface name, and may be copied and kept as
+ * long as those live; the strings of extras may not outlive the call.
+ */
 typedef void (*detect_alert_fn)(const struct alert *a, void *arg);
 
 /**

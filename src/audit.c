@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,30 @@ static void audit_alert(const struct alert *a, void *arg)
 	audit_alert_big(o, a, need);
 }
 
+/* A line formatted already (@len bytes, no newline). */
+static void audit_line(struct audit_out *o, const char *line, size_t len)
+{
+	if (AUDIT_OUT_SIZE - o->used <= len)
+		audit_flush(o);
+	if (AUDIT_OUT_SIZE - o->used <= len) {
+		fwrite(line, 1, len, o->out);
+		fputc('\n', o->out);
+		return;
+	}
+	memcpy(o->buf + o->used, line, len);
+	o->buf[o->used + len] = '\n';
+	o->used += len + 1;
+}
+
 /*
- * Two threads share the work: a reader reads the file and decodes packets
- * a batch at a time; the calling thread applies each batch (counters,
- * flow table) and writes its alerts. Planning detection (zones, policy,
- * flow keys) goes to whichever of them has time for it. They meet in a
- * ring of AUDIT_RING batches, handed over under one lock: about ten
+ * Two threads share the work, a batch of packets at a time. The reader
+ * reads the file and decodes it; the calling thread, the applier, applies
+ * each batch (counters, the flow table) and keeps the alerts it raises;
+ * the reader then writes them out. Planning detection (zones, policy,
+ * flow keys) goes to whichever of the two has time for it. Writing is
+ * the reader's because in a capture full of alerts the applier has the
+ * most to do, and in one with few alerts writing is no work. They meet
+ * in a ring of AUDIT_RING batches, handed over under one lock: about ten
  * thousand hand-overs a second.
  */
 #define AUDIT_RING 8
@@ -92,20 +111,50 @@ static void audit_alert(const struct alert *a, void *arg)
  */
 #define AUDIT_HALF (AUDIT_RING / 2)
 
+/*
+ * An alert kept from applying to writing. One without extras refers to
+ * nothing but the configuration's names and static text (detect.h), so
+ * its fixed part is kept as it is, a copy of struct alert up to @extra.
+ * One with extras (a device sighting: its address and MAC are text on
+ * the applier's stack) is formatted when it is raised, into @text of its
+ * batch.
+ */
+#define AUDIT_KEPT offsetof(struct alert, extra)
+
+struct audit_kept {
+	unsigned char alert[AUDIT_KEPT];
+	bool is_text;
+	size_t off, len; /* is_text: the line in the batch's text */
+};
+
+/* The alerts of a batch: at most two a packet (a sighting, a flow). */
+#define AUDIT_MAX_KEPT (2 * DETECT_BATCH)
+
+struct audit_alerts {
+	struct audit_kept *kept; /* AUDIT_MAX_KEPT */
+	size_t n;
+	char *text; /* lines of alerts with extras */
+	size_t text_len, text_size;
+};
+
 struct audit_pipe {
 	pcap_t *p;	     /* the capture, through libpcap; or */
 	struct pcapfile *f;  /* a classic pcap file, read in blocks */
 	const struct detect *d;
 	const struct detect_ctx *ctx;
-	struct detect_batch *ring;   /* AUDIT_RING batches */
-	bool planned[AUDIT_RING];    /* its batch was planned by the reader */
+	struct audit_out *out;		 /* written by the reader */
+	struct detect_batch *ring;	 /* AUDIT_RING batches */
+	struct audit_alerts alerts[AUDIT_RING]; /* of each batch */
+	size_t applying;		 /* the batch being applied */
+	bool planned[AUDIT_RING];	 /* its batch was planned by the reader */
 	struct detect_day day;	     /* the reader's, carried across batches */
 	struct detect_day apply_day; /* the applier's, for the same */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t filled; /* batches handed over, ever */
-	size_t used;   /* batches applied and given back, ever */
-	bool done;     /* no batch after the last one filled */
+	size_t filled;	/* batches handed over, ever */
+	size_t used;	/* batches applied, ever */
+	size_t written; /* batches whose alerts are written, ever */
+	bool done;	/* no batch after the last one filled */
 	/* A thread asleep on @cond, to be woken: waking is a system call,
 	 * made only when someone waits. */
 	bool reader_waits;
@@ -115,6 +164,70 @@ struct audit_pipe {
 	char err[PCAP_ERRBUF_SIZE];
 	uint64_t undecodable;
 };
+
+/* Append @len bytes to @al's text; false when memory runs out. */
+static bool audit_text_grow(struct audit_alerts *al, size_t len)
+{
+	if (al->text_size - al->text_len > len)
+		return true;
+	size_t size = al->text_size ? al->text_size : 4096;
+	while (size - al->text_len <= len)
+		size *= 2;
+	char *t = realloc(al->text, size);
+	if (!t)
+		return false;
+	al->text = t;
+	al->text_size = size;
+	return true;
+}
+
+/* detect's callback, on the applier: keep the alert for the reader. */
+static void audit_keep(const struct alert *a, void *arg)
+{
+	struct audit_pipe *ap = arg;
+	struct audit_alerts *al = &ap->alerts[ap->applying % AUDIT_RING];
+	struct audit_kept *k;
+
+	if (al->n == AUDIT_MAX_KEPT)
+		return; /* cannot happen: two alerts a packet at most */
+	k = &al->kept[al->n];
+	if (a->n_extra == 0) {
+		memcpy(k->alert, a, AUDIT_KEPT);
+		k->is_text = false;
+		al->n++;
+		return;
+	}
+	size_t need = alert_format_json(a, NULL, 0);
+	if (!audit_text_grow(al, need))
+		return;
+	alert_format_json(a, al->text + al->text_len, need + 1);
+	k->is_text = true;
+	k->off = al->text_len;
+	k->len = need;
+	al->text_len += need;
+	al->n++;
+}
+
+/* Write the alerts kept for batch @k, in the order they were raised. */
+static void audit_write(struct audit_pipe *ap, size_t k)
+{
+	struct audit_alerts *al = &ap->alerts[k % AUDIT_RING];
+	struct alert a;
+
+	for (size_t i = 0; i < al->n; i++) {
+		const struct audit_kept *kp = &al->kept[i];
+
+		if (kp->is_text) {
+			audit_line(ap->out, al->text + kp->off, kp->len);
+			continue;
+		}
+		memcpy(&a, kp->alert, AUDIT_KEPT);
+		a.n_extra = 0;
+		audit_alert(&a, ap->out);
+	}
+	al->n = 0;
+	al->text_len = 0;
+}
 
 /* Fill @b with the next packets of the file; returns pcap_next_ex()'s
  * answer that ended it (1: the batch is full). */
@@ -179,18 +292,48 @@ static void audit_plan(struct audit_pipe *ap, struct detect_batch *b,
 	*day = b->day;
 }
 
+/*
+ * Write the alerts of every batch applied and not yet written; with
+ * @until_end, also wait for the applier until the last batch is written.
+ * Called and returns with @ap->lock held.
+ */
+static void audit_write_applied(struct audit_pipe *ap, bool until_end)
+{
+	for (;;) {
+		if (ap->written < ap->used) {
+			size_t k = ap->written;
+
+			pthread_mutex_unlock(&ap->lock);
+			audit_write(ap, k);
+			pthread_mutex_lock(&ap->lock);
+			ap->written = k + 1;
+			continue;
+		}
+		if (!until_end || ap->written == ap->filled)
+			return;
+		ap->reader_waits = true;
+		pthread_cond_wait(&ap->cond, &ap->lock);
+		ap->reader_waits = false;
+	}
+}
+
 static void *audit_reader(void *arg)
 {
 	struct audit_pipe *ap = arg;
 	int rc;
 
 	for (size_t k = 0;; k++) {
+		/* Batch k's place in the ring is free once the batch
+		 * AUDIT_RING before it is written. */
 		pthread_mutex_lock(&ap->lock);
-		if (k - ap->used >= AUDIT_RING) {
+		audit_write_applied(ap, false);
+		while (k - ap->written >= AUDIT_RING) {
 			ap->reader_waits = true;
-			while (k - ap->used > AUDIT_RING - AUDIT_HALF)
+			while (ap->used - ap->written < AUDIT_HALF &&
+			       ap->used != ap->filled)
 				pthread_cond_wait(&ap->cond, &ap->lock);
 			ap->reader_waits = false;
+			audit_write_applied(ap, false);
 		}
 		pthread_mutex_unlock(&ap->lock);
 
@@ -201,7 +344,8 @@ static void *audit_reader(void *arg)
 		 * Planning goes to whichever thread has time for it. With a
 		 * backlog of half a ring the applier is the slower one (a
 		 * capture full of alerts): plan here. Otherwise this thread
-		 * is (reading is the work), and the applier plans.
+		 * is (reading and writing are the work), and the applier
+		 * plans.
 		 */
 		pthread_mutex_lock(&ap->lock);
 		bool plan_here = k - ap->used >= AUDIT_HALF;
@@ -219,9 +363,12 @@ static void *audit_reader(void *arg)
 		if (ap->applier_waits &&
 		    (ap->filled - ap->used >= AUDIT_HALF || ap->done))
 			pthread_cond_signal(&ap->cond);
-		pthread_mutex_unlock(&ap->lock);
-		if (rc != 1)
+		if (rc != 1) {
+			audit_write_applied(ap, true);
+			pthread_mutex_unlock(&ap->lock);
 			return NULL;
+		}
+		pthread_mutex_unlock(&ap->lock);
 	}
 }
 
@@ -245,12 +392,15 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 		struct detect_batch *b = &ap->ring[k % AUDIT_RING];
 		if (!planned)
 			audit_plan(ap, b, &ap->apply_day);
+		ap->applying = k;
 		detect_batch_apply(d, b, ap->ctx);
 
 		pthread_mutex_lock(&ap->lock);
 		ap->used = k + 1;
-		if (ap->reader_waits &&
-		    ap->filled - ap->used <= AUDIT_RING - AUDIT_HALF)
+		/* The reader sleeps until half a ring is there to write, or
+		 * the last batch. */
+		if (ap->reader_waits && (ap->used - ap->written >= AUDIT_HALF ||
+					 (ap->done && ap->used == ap->filled)))
 			pthread_cond_signal(&ap->cond);
 		pthread_mutex_unlock(&ap->lock);
 	}
@@ -299,7 +449,9 @@ static int audit_read(struct audit_pipe *ap, struct detect *d)
 	do {
 		rc = audit_fill(ap, &ap->ring[0]);
 		audit_plan(ap, &ap->ring[0], &ap->day);
+		ap->applying = 0;
 		detect_batch_apply(d, &ap->ring[0], ap->ctx);
+		audit_write(ap, 0);
 	} while (rc == 1);
 	return rc;
 }
@@ -370,6 +522,33 @@ static void audit_close(struct audit_pipe *ap)
 		pcap_close(ap->p);
 }
 
+/* The buffers of @ap: the ring, the alerts kept, the output. */
+static int audit_alloc(struct audit_pipe *ap)
+{
+	ap->out->buf = malloc(AUDIT_OUT_SIZE);
+	ap->ring = calloc(AUDIT_RING, sizeof(*ap->ring));
+	if (!ap->out->buf || !ap->ring)
+		return -1;
+	for (size_t i = 0; i < AUDIT_RING; i++) {
+		ap->alerts[i].kept =
+		    calloc(AUDIT_MAX_KEPT, sizeof(*ap->alerts[i].kept));
+		if (!ap->alerts[i].kept)
+			return -1;
+	}
+	return 0;
+}
+
+static void audit_release(struct audit_pipe *ap)
+{
+	for (size_t i = 0; i < AUDIT_RING; i++) {
+		free(ap->alerts[i].kept);
+		free(ap->alerts[i].text);
+	}
+	free(ap->ring);
+	free(ap->out->buf);
+	free(ap->out->big);
+}
+
 int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -400,12 +579,10 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 		audit_close(&ap);
 		return 1;
 	}
-	o.buf = malloc(AUDIT_OUT_SIZE);
-	ap.ring = calloc(AUDIT_RING, sizeof(*ap.ring));
-	d = o.buf && ap.ring ? detect_new(c, 0, audit_alert, &o) : NULL;
+	ap.out = &o;
+	d = audit_alloc(&ap) == 0 ? detect_new(c, 0, audit_keep, &ap) : NULL;
 	if (!d) {
-		free(o.buf);
-		free(ap.ring);
+		audit_release(&ap);
 		fprintf(summary, "bunrid: %s: out of memory for %u flows\n",
 			path, c->max_flows);
 		audit_close(&ap);
@@ -427,9 +604,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 			(unsigned long)ap.undecodable);
 	detect_summary_print(d, summary);
 	detect_free(d);
-	free(o.buf);
-	free(o.big);
-	free(ap.ring);
+	audit_release(&ap);
 	audit_close(&ap);
 	return status;
 }
