@@ -260,7 +260,7 @@ static int audit_fill_pcap(struct audit_pipe *ap, struct detect_batch *b)
 static int audit_fill_file(struct audit_pipe *ap, struct detect_batch *b)
 {
 	int linktype = pcapfile_linktype(ap->f);
-	struct pcapfile_rec r;
+	struct pcapfile_rec r = {.len = 0};
 	int rc;
 
 	b->n = 0;
