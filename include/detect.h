@@ -149,9 +149,6 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 /* The (n_zones + 1)² pair counters, row = source zone. */
 const struct detect_pair *detect_pairs(const struct detect *d);
 void detect_stats_get(const struct detect *d, struct detect_stats *st);
-/* flow_table_populate() of the detector's table; safe beside planning
- * and applying. */
-int detect_populate(const struct detect *d, const _Atomic bool *stop);
 /* Bytes held (flow table included). */
 size_t detect_memory(const struct detect *d);
 

@@ -186,16 +186,6 @@ void flow_table_stats(const struct flow_table *t, struct flow_stats *st);
  */
 size_t flow_table_max_chain(const struct flow_table *t);
 
-/*
- * Have the kernel fault in and zero the table's memory now, rather than
- * page by page as the table fills: for a caller with a thread to spare,
- * which may run it beside lookups (it changes no byte). It goes a few
- * megabytes at a time and stops early once *@stop is true (@stop may be
- * NULL). Returns 0, or -1 with errno when the kernel cannot (before Linux
- * 5.14); the table works the same either way.
- */
-int flow_table_populate(const struct flow_table *t, const _Atomic bool *stop);
-
 /* Bytes the table holds, all allocated by flow_table_new(). */
 size_t flow_table_memory(const struct flow_table *t);
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio_ext.h>
@@ -406,44 +405,16 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 	}
 }
 
-/*
- * The flow table's memory, faulted in by the kernel on a thread of its
- * own, beside the reader, which has time to spare when the applier is
- * the slower: otherwise the applier pays for each page it first touches
- * (a tenth of its time in a flood of new flows). Stopped when the audit
- * ends first.
- */
-struct audit_populate {
-	const struct detect *d;
-	_Atomic bool stop;
-};
-
-static void *audit_populate(void *arg)
-{
-	struct audit_populate *pp = arg;
-
-	(void)detect_populate(pp->d, &pp->stop); /* a hint */
-	return NULL;
-}
-
 /* Read the whole file through @d: on two threads, or on this one alone
  * when no thread can be started. Returns the reader's last answer. */
 static int audit_read(struct audit_pipe *ap, struct detect *d)
 {
-	struct audit_populate pp = {.d = d};
-	pthread_t reader, populator;
+	pthread_t reader;
 	int rc;
 
 	if (pthread_create(&reader, NULL, audit_reader, ap) == 0) {
-		bool populating =
-		    pthread_create(&populator, NULL, audit_populate, &pp) == 0;
-
 		audit_apply(ap, d);
 		pthread_join(reader, NULL);
-		if (populating) {
-			atomic_store(&pp.stop, true);
-			pthread_join(populator, NULL);
-		}
 		return ap->rc;
 	}
 	do {

@@ -448,11 +448,6 @@ void detect_stats_get(const struct detect *d, struct detect_stats *st)
 	st->flows_evicted = detect_evictions(d);
 }
 
-int detect_populate(const struct detect *d, const _Atomic bool *stop)
-{
-	return flow_table_populate(d->flows, stop);
-}
-
 size_t detect_memory(const struct detect *d)
 {
 	size_t n = d->conf->n_zones + 1;

@@ -14,7 +14,6 @@
  * past it; a new key in a bucket of one entry costs no entry read.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,32 +663,6 @@ size_t flow_table_max_chain(const struct flow_table *t)
 			longest = len;
 	}
 	return longest;
-}
-
-/* MADV_POPULATE_WRITE faults pages in as a write would, without writing;
- * a step of this many bytes at a time (a multiple of huge pages). */
-#define POPULATE_STEP ((size_t)4 << 20)
-
-static int populate(void *p, size_t len, const _Atomic bool *stop)
-{
-	for (size_t off = 0; off < len; off += POPULATE_STEP) {
-		size_t n = len - off < POPULATE_STEP ? len - off : POPULATE_STEP;
-
-		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
-			return 0;
-		if (madvise((char *)p + off, n, MADV_POPULATE_WRITE) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int flow_table_populate(const struct flow_table *t, const _Atomic bool *stop)
-{
-	if (populate(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets),
-		     stop) < 0)
-		return -1;
-	return populate(t->nodes, (size_t)t->capacity * sizeof(*t->nodes),
-			stop);
 }
 
 size_t flow_table_memory(const struct flow_table *t)
