@@ -47,25 +47,6 @@ static uint32_t u32_at(const struct pcapfile *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* Read into @buf until @len bytes or the end; the count, or -1. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* Is @hdr a classic pcap header this reader takes? Sets the byte order
  * and resolution. */
 static bool header_classic(struct pcapfile *f, const uint8_t *hdr)
@@ -102,10 +83,36 @@ static bool header_classic(struct pcapfile *f, const uint8_t *hdr)
 	return true;
 }
 
+/*
+ * Make at least @need bytes from @f->start available, a CHUNK at a time.
+ * Returns the bytes available (fewer at the end of the file), or -1 on a
+ * read error.
+ */
+static ssize_t fill(struct pcapfile *f, size_t need)
+{
+	/* What is left is less than a record: the same few bytes of the
+	 * buffer are used over and over, and stay in cache. */
+	memmove(f->buf, f->buf + f->start, f->end - f->start);
+	f->end -= f->start;
+	f->start = 0;
+	while (f->end < need) {
+		size_t want = BLOCK - f->end < CHUNK ? BLOCK - f->end : CHUNK;
+		ssize_t n = read(f->fd, f->buf + f->end, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		f->end += (size_t)n;
+	}
+	return (ssize_t)(f->end - f->start);
+}
+
 struct pcapfile *pcapfile_open(const char *path, bool *other, char *err,
 			       size_t errlen)
 {
-	uint8_t hdr[FILE_HDR];
 	struct pcapfile *f;
 	ssize_t n;
 
@@ -116,28 +123,20 @@ struct pcapfile *pcapfile_open(const char *path, bool *other, char *err,
 		return NULL;
 	}
 	f->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		free(f);
-		return NULL;
-	}
-	n = read_full(f->fd, hdr, sizeof(hdr));
+	if (f->fd >= 0)
+		f->buf = malloc(BLOCK);
+	n = f->buf ? fill(f, FILE_HDR) : -1;
 	if (n < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		pcapfile_close(f);
 		return NULL;
 	}
-	if (n < (ssize_t)sizeof(hdr) || !header_classic(f, hdr)) {
+	if (n < FILE_HDR || !header_classic(f, f->buf)) {
 		*other = true;
 		pcapfile_close(f);
 		return NULL;
 	}
-	f->buf = malloc(BLOCK);
-	if (!f->buf) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		pcapfile_close(f);
-		return NULL;
-	}
+	f->start = FILE_HDR;
 	f->offset = FILE_HDR;
 	f->state = 1;
 	return f;
@@ -175,33 +174,6 @@ static int fail(struct pcapfile *f, const char *fmt, ...)
 	va_end(ap);
 	f->state = -1;
 	return -1;
-}
-
-/*
- * Make at least @need bytes from @f->start available, a CHUNK at a time.
- * Returns the bytes available (fewer at the end of the file), or -1 on a
- * read error.
- */
-static ssize_t fill(struct pcapfile *f, size_t need)
-{
-	/* What is left is less than a record: the same few bytes of the
-	 * buffer are used over and over, and stay in cache. */
-	memmove(f->buf, f->buf + f->start, f->end - f->start);
-	f->end -= f->start;
-	f->start = 0;
-	while (f->end < need) {
-		size_t want = BLOCK - f->end < CHUNK ? BLOCK - f->end : CHUNK;
-		ssize_t n = read(f->fd, f->buf + f->end, want);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		f->end += (size_t)n;
-	}
-	return (ssize_t)(f->end - f->start);
 }
 
 int pcapfile_next(struct pcapfile *f, struct pcapfile_rec *r)
