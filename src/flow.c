@@ -497,9 +497,9 @@ static uint32_t first_read(const struct flow_table *t, uint64_t hash, bool *hit)
  * brought, near enough for the lines to be still in cache: the bucket
  * first, then the entry it leads to, then that entry's LRU neighbours.
  */
-#define PREFETCH_AHEAD_BUCKET 36
-#define PREFETCH_AHEAD_ENTRY 24
-#define PREFETCH_AHEAD_LRU 12
+#define PREFETCH_AHEAD_BUCKET 16
+#define PREFETCH_AHEAD_ENTRY 8
+#define PREFETCH_AHEAD_LRU 4
 
 static inline __attribute__((always_inline)) void
 prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
