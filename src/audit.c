@@ -28,6 +28,7 @@ struct audit_out {
 	size_t used;
 	char *big; /* an alert longer than the whole buffer */
 	size_t big_len;
+	uint64_t lost; /* alerts not written for want of memory */
 };
 
 static void audit_flush(struct audit_out *o)
@@ -43,8 +44,10 @@ static void audit_alert_big(struct audit_out *o, const struct alert *a,
 {
 	if (need >= o->big_len) {
 		char *nb = realloc(o->big, need + 1);
-		if (!nb)
+		if (!nb) {
+			o->lost++;
 			return;
+		}
 		o->big = nb;
 		o->big_len = need + 1;
 	}
@@ -145,6 +148,7 @@ struct audit_pipe {
 	struct detect_batch *ring;	 /* AUDIT_RING batches */
 	struct audit_alerts alerts[AUDIT_RING]; /* of each batch */
 	size_t applying;		 /* the batch being applied */
+	uint64_t lost; /* the applier's alerts lost for want of memory */
 	bool planned[AUDIT_RING];	 /* its batch was planned by the reader */
 	struct detect_day day;	     /* the reader's, carried across batches */
 	struct detect_day apply_day; /* the applier's, for the same */
@@ -164,7 +168,8 @@ struct audit_pipe {
 	uint64_t undecodable;
 };
 
-/* Append @len bytes to @al's text; false when memory runs out. */
+/* Room in @al's text for @len more bytes and a terminator; false when
+ * memory runs out. */
 static bool audit_text_grow(struct audit_alerts *al, size_t len)
 {
 	if (al->text_size - al->text_len > len)
@@ -197,8 +202,10 @@ static void audit_keep(const struct alert *a, void *arg)
 		return;
 	}
 	size_t need = alert_format_json(a, NULL, 0);
-	if (!audit_text_grow(al, need))
+	if (!audit_text_grow(al, need)) {
+		ap->lost++;
 		return;
+	}
 	alert_format_json(a, al->text + al->text_len, need + 1);
 	k->is_text = true;
 	k->off = al->text_len;
@@ -573,6 +580,11 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	if (ap.undecodable)
 		fprintf(summary, "packets of an unsupported link type: %lu\n",
 			(unsigned long)ap.undecodable);
+	if (o.lost + ap.lost) {
+		fprintf(summary, "alerts not written for want of memory: %lu\n",
+			(unsigned long)(o.lost + ap.lost));
+		status = 1;
+	}
 	detect_summary_print(d, summary);
 	detect_free(d);
 	audit_release(&ap);
