@@ -8,7 +8,7 @@
  *
  * All memory is allocated by flow_table_new(); nothing is allocated per
  * packet. When the table is full the least recently seen entry is evicted
- * and counted. Buckets are chosen by SipHash-2-4 under a secret key, so
+ * and counted. Buckets are chosen by SipHash-1-3 under a secret key, so
  * that an attacker who controls addresses cannot aim them at one chain.
  */
 #ifndef BUNRI_FLOW_H

@@ -83,18 +83,17 @@ struct octet_text {
 	uint8_t len; /* with the dot */
 };
 
-#define OCT_D(v, i)                                                            \
-	(char)((i) == 0   ? '0' + ((v) >= 100 ? (v) / 100                      \
-				   : (v) >= 10	? (v) / 10                       \
-						: (v))                           \
-	       : (i) == 1 ? ((v) >= 100 ? '0' + (v) / 10 % 10                 \
-			     : (v) >= 10 ? '0' + (v) % 10                      \
-					 : '.')                                \
-	       : (i) == 2 ? ((v) >= 100 ? '0' + (v) % 10 : (v) >= 10 ? '.' : 0) \
-			  : ((v) >= 100 ? '.' : 0))
+/* Character @i of octet @v's text: its digits, the dot, then zeros. */
+#define OCT_DIGITS(v) ((v) >= 100 ? 3 : (v) >= 10 ? 2 : 1)
+#define POW10(e) ((e) == 2 ? 100 : (e) == 1 ? 10 : 1)
+#define OCT_C(v, i)                                                            \
+	(char)((i) < OCT_DIGITS(v)                                             \
+		   ? '0' + (v) / POW10(OCT_DIGITS(v) - 1 - (i)) % 10           \
+	       : (i) == OCT_DIGITS(v) ? '.'                                    \
+				      : 0)
 #define OCT(v)                                                                 \
-	{{OCT_D(v, 0), OCT_D(v, 1), OCT_D(v, 2), OCT_D(v, 3)},                 \
-	 (v) >= 100 ? 4 : (v) >= 10 ? 3 : 2}
+	{{OCT_C(v, 0), OCT_C(v, 1), OCT_C(v, 2), OCT_C(v, 3)},                 \
+	 OCT_DIGITS(v) + 1}
 #define OCT4(v) OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
 #define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
 #define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)

@@ -56,9 +56,9 @@ static void audit_alert_big(struct audit_out *o, const struct alert *a,
 	fwrite(o->big, 1, need + 1, o->out);
 }
 
-static void audit_alert(const struct alert *a, void *arg)
+/* @a as a JSON line. */
+static void audit_alert(struct audit_out *o, const struct alert *a)
 {
-	struct audit_out *o = arg;
 	size_t room = AUDIT_OUT_SIZE - o->used;
 	/* The terminator lands where the newline goes. */
 	size_t need = alert_format_json(a, o->buf + o->used, room);
@@ -229,7 +229,7 @@ static void audit_write(struct audit_pipe *ap, size_t k)
 		}
 		memcpy(&a, kp->alert, AUDIT_KEPT);
 		a.n_extra = 0;
-		audit_alert(&a, ap->out);
+		audit_alert(ap->out, &a);
 	}
 	al->n = 0;
 	al->text_len = 0;
@@ -299,11 +299,12 @@ static void audit_plan(struct audit_pipe *ap, struct detect_batch *b,
 }
 
 /*
- * Write the alerts of every batch applied and not yet written; with
- * @until_end, also wait for the applier until the last batch is written.
+ * Write the alerts of every batch applied and not yet written, and wait
+ * for the applier while fewer than @until batches are written: sleeping,
+ * like the applier, until half a ring is there to write (or the last).
  * Called and returns with @ap->lock held.
  */
-static void audit_write_applied(struct audit_pipe *ap, bool until_end)
+static void audit_write_until(struct audit_pipe *ap, size_t until)
 {
 	for (;;) {
 		if (ap->written < ap->used) {
@@ -315,10 +316,12 @@ static void audit_write_applied(struct audit_pipe *ap, bool until_end)
 			ap->written = k + 1;
 			continue;
 		}
-		if (!until_end || ap->written == ap->filled)
+		if (ap->written >= until)
 			return;
 		ap->reader_waits = true;
-		pthread_cond_wait(&ap->cond, &ap->lock);
+		while (ap->used - ap->written < AUDIT_HALF &&
+		       ap->used != ap->filled)
+			pthread_cond_wait(&ap->cond, &ap->lock);
 		ap->reader_waits = false;
 	}
 }
@@ -332,15 +335,7 @@ static void *audit_reader(void *arg)
 		/* Batch k's place in the ring is free once the batch
 		 * AUDIT_RING before it is written. */
 		pthread_mutex_lock(&ap->lock);
-		audit_write_applied(ap, false);
-		while (k - ap->written >= AUDIT_RING) {
-			ap->reader_waits = true;
-			while (ap->used - ap->written < AUDIT_HALF &&
-			       ap->used != ap->filled)
-				pthread_cond_wait(&ap->cond, &ap->lock);
-			ap->reader_waits = false;
-			audit_write_applied(ap, false);
-		}
+		audit_write_until(ap, k >= AUDIT_RING ? k - AUDIT_RING + 1 : 0);
 		pthread_mutex_unlock(&ap->lock);
 
 		struct detect_batch *b = &ap->ring[k % AUDIT_RING];
@@ -370,7 +365,7 @@ static void *audit_reader(void *arg)
 		    (ap->filled - ap->used >= AUDIT_HALF || ap->done))
 			pthread_cond_signal(&ap->cond);
 		if (rc != 1) {
-			audit_write_applied(ap, true);
+			audit_write_until(ap, ap->filled);
 			pthread_mutex_unlock(&ap->lock);
 			return NULL;
 		}

@@ -242,16 +242,23 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	pl->hash = flow_table_hash(d->flows, &pl->key);
 }
 
-/* The flow-table lookups applying @pl makes at most: its hashes. */
-static size_t detect_lookups(const struct detect_plan *pl, uint64_t *out)
+/* How many flow-table lookups applying @pl makes at most. */
+static size_t detect_n_lookups(const struct detect_plan *pl)
 {
-	size_t n = 0;
-
 	if (!pl->flow || !pl->deny)
 		return 0;
-	if (pl->answer)
-		out[n++] = pl->rhash;
-	out[n++] = pl->hash;
+	return pl->answer ? 2 : 1;
+}
+
+/* Their hashes, in the order they are made, at @out; their count. */
+static size_t detect_lookups(const struct detect_plan *pl, uint64_t *out)
+{
+	size_t n = detect_n_lookups(pl);
+
+	if (n == 2)
+		out[0] = pl->rhash;
+	if (n > 0)
+		out[n - 1] = pl->hash;
 	return n;
 }
 
@@ -413,12 +420,11 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 			const struct detect_ctx *ctx)
 {
 	struct flow_prefetch pf;
-	uint64_t unused[2];
 
 	flow_prefetch_begin(d->flows, &pf, b->lookup, b->n_lookups);
 	for (size_t i = 0; i < b->n; i++) {
 		/* Before its own, the memory of the lookups further on. */
-		for (size_t k = detect_lookups(&b->plan[i], unused); k > 0; k--)
+		for (size_t k = detect_n_lookups(&b->plan[i]); k > 0; k--)
 			flow_prefetch_next(d->flows, &pf);
 		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i]);
 	}

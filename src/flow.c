@@ -66,7 +66,7 @@ struct flow_table {
 	uint64_t evictions;
 };
 
-/* --- SipHash-2-4 (Aumasson and Bernstein, 2012) --- */
+/* --- SipHash (Aumasson and Bernstein, 2012) --- */
 
 static inline uint64_t rotl64(uint64_t x, unsigned b)
 {
