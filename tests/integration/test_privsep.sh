@@ -51,6 +51,12 @@ fi
 uid=$(field "$child" Uid | awk '{print $1, $2, $3, $4}')
 [ "$uid" = "$nobody $nobody $nobody $nobody" ] && ok "capture process runs as daemon.user" ||
 	fail "child uid" "$uid"
+# The capture process opens its handles first and then drops every
+# capability: the daemon may answer before it has got that far.
+for _ in $(seq 100); do
+	[ "$(field "$child" CapPrm)" = "0000000000000000" ] && break
+	sleep 0.1
+done
 for k in CapEff CapPrm CapInh CapAmb; do
 	v=$(field "$child" $k)
 	[ "$v" = "0000000000000000" ] && ok "capture process $k is empty" || fail "child $k" "$v"
