@@ -112,21 +112,20 @@ struct detect_day {
 struct detect_plan {
 	bool flow;    /* IP, not link-local: classified */
 	bool deny;    /* not permitted: it alerts or counts into an alert */
-	bool answer;  /* it may answer a flow, whose key hashes to @rhash */
+	bool answer;  /* it may answer a forbidden flow */
 	bool spoofed; /* the source does not belong behind the interface */
 	enum alert_type type;
 	struct policy_result r;
 	uint64_t now_us;
 	struct flow_key key;
 	uint64_t hash;
-	uint64_t rhash;
 };
 
 /**
  * struct detect_batch - up to DETECT_BATCH packets.
  * @n: packets in @dec and @ts; the caller fills them
  * @day: planning's cache; set .second to -1 before the first batch
- * @plan, @n_lookups, @lookup: written by detect_batch_plan()
+ * @plan: written by detect_batch_plan()
  */
 struct detect_batch {
 	size_t n;
@@ -134,9 +133,6 @@ struct detect_batch {
 	struct timespec ts[DETECT_BATCH];
 	struct detect_day day;
 	struct detect_plan plan[DETECT_BATCH];
-	/* The flow-table lookups applying will make, in order (planning's) */
-	size_t n_lookups;
-	uint64_t lookup[2 * DETECT_BATCH];
 };
 
 /* Plan @b; reads @d only, so it is safe beside detect_batch_apply(). */

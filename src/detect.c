@@ -25,6 +25,22 @@ struct detect {
 	struct detect_pair *pairs; /* (n_zones + 1)² */
 	/* Changed per packet, on a cache line of their own. */
 	_Alignas(64) struct detect_stats st;
+	/*
+	 * The applier's, per batch: the lookups it will make, in order, and
+	 * how many of them each packet makes (see detect_batch_apply()).
+	 */
+	size_t n_lookups;
+	uint64_t lookup[2 * DETECT_BATCH];
+	uint64_t rhash[DETECT_BATCH];
+	uint8_t n_lookup[DETECT_BATCH];
+	/*
+	 * The destination ports of every key ever alerted. A packet can only
+	 * answer a flow whose destination port is its source port: while
+	 * that port's bit is clear, no key in the table can be the one it
+	 * answers, and neither its hash nor its lookup is needed. Bits are
+	 * never cleared, so the test stays conservative after evictions.
+	 */
+	uint64_t alerted_port[65536 / 64];
 };
 
 struct detect *detect_new(const struct conf *c, uint64_t seed,
@@ -128,6 +144,8 @@ static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
 
 	flow_count_packet(f, len);
 	*out = f;
+	if (key->port_kind == FLOW_PORT_L4)
+		d->alerted_port[key->port / 64] |= 1ull << (key->port % 64);
 	if (flow_should_alert(f, now_us, d->conf->repeat_interval))
 		return true;
 	d->st.repeats++;
@@ -165,33 +183,33 @@ static void detect_emit(struct detect *d, struct alert *a, int src_zone,
 }
 
 /*
- * The key of the flow @p would answer, if it can be an answer at all: the
- * server's SYN-ACK seen on a mirror port, an echo reply. A TCP answer
- * carries ACK: a bare SYN opens a flow of its own.
+ * Can @p be an answer at all: the server's SYN-ACK seen on a mirror port,
+ * an echo reply. A TCP answer carries ACK: a bare SYN opens a flow of its
+ * own.
  */
-static bool answer_key(const struct decoded *p, struct flow_key *rk)
+static bool may_answer(const struct decoded *p)
+{
+	if (p->tuple.has_ports)
+		return p->tuple.proto != IPPROTO_TCP || (p->tcp_flags & 0x10);
+	return p->has_icmp && (p->icmp_type == 0 || p->icmp_type == 129);
+}
+
+/* The key of the flow @p would answer; may_answer(@p) holds. */
+static void answer_key(const struct decoded *p, struct flow_key *rk)
 {
 	struct flow_tuple rt = p->tuple;
 	uint8_t type = 0;
 
-	if (p->tuple.proto == IPPROTO_TCP && p->tuple.has_ports &&
-	    !(p->tcp_flags & 0x10))
-		return false;
+	rt.src = p->tuple.dst;
+	rt.dst = p->tuple.src;
 	if (p->tuple.has_ports) {
-		rt.src = p->tuple.dst;
-		rt.dst = p->tuple.src;
 		rt.sport = p->tuple.dport;
 		rt.dport = p->tuple.sport;
-	} else if (p->has_icmp && (p->icmp_type == 0 || p->icmp_type == 129)) {
-		/* Echo reply → the request it answers (ICMP 8, ICMPv6 128). */
-		rt.src = p->tuple.dst;
-		rt.dst = p->tuple.src;
-		type = p->icmp_type == 0 ? 8 : 128;
 	} else {
-		return false;
+		/* Echo reply → the request it answers (ICMP 8, ICMPv6 128). */
+		type = p->icmp_type == 0 ? 8 : 128;
 	}
 	flow_key_from_tuple(&rt, p->has_icmp, type, ALERT_CROSS_ZONE, rk);
-	return true;
 }
 
 /*
@@ -231,10 +249,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	else
 		pl->type = ALERT_CROSS_ZONE;
 	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
-	struct flow_key rkey;
-	pl->answer = pl->type == ALERT_CROSS_ZONE && answer_key(p, &rkey);
-	if (pl->answer)
-		pl->rhash = flow_table_hash(d->flows, &rkey);
+	pl->answer = pl->type == ALERT_CROSS_ZONE && may_answer(p);
 	/* The same addresses may be spoofed on one interface and not on
 	 * another: keep the alert types apart. */
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type,
@@ -242,52 +257,45 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	pl->hash = flow_table_hash(d->flows, &pl->key);
 }
 
-/* How many flow-table lookups applying @pl makes at most. */
-static size_t detect_n_lookups(const struct detect_plan *pl)
+/* Could a key answered by @p be in the table (see alerted_port)? */
+static bool answer_possible(const struct detect *d, const struct decoded *p)
 {
-	if (!pl->flow || !pl->deny)
-		return 0;
-	return pl->answer ? 2 : 1;
-}
+	uint16_t port = p->tuple.sport;
 
-/* Their hashes, in the order they are made, at @out; their count. */
-static size_t detect_lookups(const struct detect_plan *pl, uint64_t *out)
-{
-	size_t n = detect_n_lookups(pl);
-
-	if (n == 2)
-		out[0] = pl->rhash;
-	if (n > 0)
-		out[n - 1] = pl->hash;
-	return n;
+	if (!p->tuple.has_ports)
+		return true; /* an echo reply */
+	return d->alerted_port[port / 64] >> (port % 64) & 1;
 }
 
 /*
- * Is @p the answer to a forbidden flow already alerted? Then it belongs
- * to that alert: its packet is counted there, and it raises no alert of
- * its own.
+ * Is @p, packet @i of its batch, the answer to a forbidden flow already
+ * alerted? Then it belongs to that alert: its packet is counted there,
+ * and it raises no alert of its own.
  */
 static bool detect_is_answer(struct detect *d, const struct decoded *p,
-			     const struct detect_plan *pl, uint32_t len)
+			     const struct detect_plan *pl, size_t i)
 {
 	struct flow_key rkey;
 	struct flow *f;
 
-	/* The key is made again rather than carried from planning: the
-	 * batches stay smaller, and this is cheap beside the lookup. */
-	if (!pl->answer || !answer_key(p, &rkey))
+	if (!pl->answer || !answer_possible(d, p))
 		return false;
-	f = flow_table_find_hashed(d->flows, &rkey, pl->rhash);
+	answer_key(p, &rkey);
+	/* Hashed when the batch began, unless the port was first alerted
+	 * by a packet before it in the same batch. */
+	uint64_t h = d->n_lookup[i] == 2 ? d->rhash[i]
+					  : flow_table_hash(d->flows, &rkey);
+	f = flow_table_find_hashed(d->flows, &rkey, h);
 	if (!f)
 		return false;
-	flow_count_packet(f, len);
+	flow_count_packet(f, p->wire_len);
 	d->st.repeats++;
 	return true;
 }
 
 static void detect_flow(struct detect *d, const struct decoded *p,
 			const struct detect_ctx *ctx, const struct timespec *ts,
-			const struct detect_plan *pl)
+			const struct detect_plan *pl, size_t i)
 {
 	const struct conf *c = d->conf;
 	const struct policy_result *r = &pl->r;
@@ -302,7 +310,7 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	}
 	pair->deny_packets++;
 	pair->deny_bytes += p->wire_len;
-	if (detect_is_answer(d, p, pl, p->wire_len))
+	if (detect_is_answer(d, p, pl, i))
 		return;
 	if (!detect_key_alerts(d, &pl->key, pl->hash, pl->now_us, p->wire_len,
 			       &f))
@@ -382,11 +390,12 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 	detect_emit(d, &a, z, ZONE_NONE);
 }
 
-/* The part of a packet's handling that counts, alerts and remembers. */
+/* The part of a packet's handling that counts, alerts and remembers:
+ * packet @i of its batch. */
 static void detect_apply(struct detect *d, const struct decoded *p,
 			 const struct detect_ctx *ctx,
 			 const struct timespec *ts,
-			 const struct detect_plan *pl)
+			 const struct detect_plan *pl, size_t i)
 {
 	d->st.packets++;
 	if (p->has_sighting)
@@ -401,19 +410,46 @@ static void detect_apply(struct detect *d, const struct decoded *p,
 		d->st.local++;
 		return;
 	}
-	detect_flow(d, p, ctx, ts, pl);
+	detect_flow(d, p, ctx, ts, pl, i);
 }
 
 void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 		       const struct detect_ctx *ctx)
 {
-	b->n_lookups = 0;
-	for (size_t i = 0; i < b->n; i++) {
+	for (size_t i = 0; i < b->n; i++)
 		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i],
 			    &b->plan[i]);
-		b->n_lookups +=
-		    detect_lookups(&b->plan[i], b->lookup + b->n_lookups);
+}
+
+/*
+ * The flow-table lookups applying @b will make, in order, with their
+ * hashes: an answer's (when its port was alerted before the batch), then
+ * the packet's own key.
+ */
+static void detect_batch_lookups(struct detect *d,
+				 const struct detect_batch *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct detect_plan *pl = &b->plan[i];
+		const struct decoded *p = &b->dec[i];
+
+		d->n_lookup[i] = 0;
+		if (!pl->flow || !pl->deny)
+			continue;
+		if (pl->answer && answer_possible(d, p)) {
+			struct flow_key rkey;
+
+			answer_key(p, &rkey);
+			d->rhash[i] = flow_table_hash(d->flows, &rkey);
+			d->lookup[n++] = d->rhash[i];
+			d->n_lookup[i]++;
+		}
+		d->lookup[n++] = pl->hash;
+		d->n_lookup[i]++;
 	}
+	d->n_lookups = n;
 }
 
 void detect_batch_apply(struct detect *d, const struct detect_batch *b,
@@ -421,12 +457,13 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 {
 	struct flow_prefetch pf;
 
-	flow_prefetch_begin(d->flows, &pf, b->lookup, b->n_lookups);
+	detect_batch_lookups(d, b);
+	flow_prefetch_begin(d->flows, &pf, d->lookup, d->n_lookups);
 	for (size_t i = 0; i < b->n; i++) {
 		/* Before its own, the memory of the lookups further on. */
-		for (size_t k = detect_n_lookups(&b->plan[i]); k > 0; k--)
+		for (size_t k = d->n_lookup[i]; k > 0; k--)
 			flow_prefetch_next(d->flows, &pf);
-		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i]);
+		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i], i);
 	}
 }
 

@@ -332,13 +332,27 @@ START_TEST(test_answer_in_batch)
 	b->day.second = -1;
 	detect_batch_plan(d, b, &ctx);
 	detect_batch_apply(d, b, &ctx);
-	free(b);
 	detect_stats_get(d, &st);
 	/* The request, then the answer counted into it, then the request
 	 * again after repeat_interval with both packets of the interval. */
 	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 2);
 	ck_assert_uint_eq(st.repeats, 1);
 	ck_assert_ptr_nonnull(strstr(rec.text, "\"packets\":2,\"bytes\":200"));
+
+	/* A batch later (its port alerted before the batch began), the
+	 * answer again; and a packet from that host's port 40000, which no
+	 * alerted flow goes to: a flow of its own. */
+	b->n = 2;
+	b->dec[0] = b->dec[1];
+	b->dec[1] = udp("10.2.0.7", "10.1.0.5");
+	b->ts[0].tv_sec = b->ts[1].tv_sec = T0 + 4;
+	detect_batch_plan(d, b, &ctx);
+	detect_batch_apply(d, b, &ctx);
+	free(b);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 3);
+	ck_assert_uint_eq(st.repeats, 2);
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"src\":\"10.2.0.7\",\"sport\":40000,"));
 	detect_free(d);
 	free(rec.text);
 }
