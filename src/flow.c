@@ -60,7 +60,8 @@ struct flow_table {
 	_Alignas(64) uint32_t count; /* nodes[0 .. count-1] are in use */
 	uint32_t head;		     /* most recently seen */
 	uint32_t tail;		     /* least recently seen: the next to go */
-	uint32_t ahead; /* about EVICT_AHEAD entries before tail, or NIL */
+	/* Hints: about EVICT_FAR, _MID, _NEAR entries before tail, or NIL */
+	uint32_t far, mid, near;
 	uint64_t lookups;
 	uint64_t inserts;
 	uint64_t evictions;
@@ -322,7 +323,7 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 		flow_table_free(t);
 		return NULL;
 	}
-	t->head = t->tail = t->ahead = NIL;
+	t->head = t->tail = t->far = t->mid = t->near = NIL;
 	return t;
 }
 
@@ -411,39 +412,63 @@ static void chain_remove(struct flow_table *t, uint32_t i)
 
 /*
  * A flood evicts on every packet, and each eviction reads the victim's
- * bucket and chain, at random places in memory. The victims to come are
- * known: the entries before the tail. So each eviction requests the
- * memory of the entry EVICT_AHEAD places before the tail (its bucket, and
- * the entry before it, where the walk goes on), and for the next victim,
- * whose bucket has arrived by now, the entry at the head of its chain when
- * that is not the victim itself. @t->ahead follows the list one step per
- * eviction; it is only ever a hint, restarted from the tail when it has
- * fallen behind or run off the list (its entry seen again, say).
+ * links, its bucket and the entries of its chain before it, all at random
+ * places in memory. The victims to come are known: the entries before the
+ * tail. So three hints follow the list, one step per eviction, and each
+ * requests what the eviction that reaches it will read, once what it
+ * needs to know where that is has arrived:
+ *   EVICT_FAR before the tail, the entry's links (and, a guess, those of
+ *     the entries after it in memory: in a flood, entries are reused in
+ *     the order they were taken, so the list runs through memory);
+ *   EVICT_MID before, its bucket;
+ *   EVICT_NEAR before, the entry at the head of its chain when that is
+ *     not the entry itself (a new key goes to the head of its chain, so
+ *     the oldest is usually last).
+ * They are only ever hints, each restarted from the tail when it has run
+ * off the list (its entry seen again, say) or onto the victim.
  */
-#define EVICT_AHEAD 8
+#define EVICT_FAR 16
+#define EVICT_MID 8
+#define EVICT_NEAR 3
+
+static void prefetch_links(const struct flow_table *t, uint32_t i)
+{
+	__builtin_prefetch(&t->nodes[i].hnext, 1);
+	__builtin_prefetch(&t->nodes[i].bucket, 1);
+}
+
+static uint32_t hint_step(const struct flow_table *t, uint32_t h,
+			  uint32_t evicted, int distance)
+{
+	if (h != NIL && h != evicted)
+		return t->nodes[h].prev;
+	h = t->tail;
+	for (int k = 0; k < distance && h != NIL; k++)
+		h = t->nodes[h].prev;
+	return h;
+}
 
 static void evict_prefetch(struct flow_table *t, uint32_t evicted)
 {
-	uint32_t a = t->ahead;
+	uint32_t far = hint_step(t, t->far, evicted, EVICT_FAR);
+	uint32_t mid = hint_step(t, t->mid, evicted, EVICT_MID);
+	uint32_t near = hint_step(t, t->near, evicted, EVICT_NEAR);
 
-	if (a == NIL || a == evicted) {
-		a = t->tail;
-		for (int k = 0; k < EVICT_AHEAD && a != NIL; k++)
-			a = t->nodes[a].prev;
-	} else {
-		a = t->nodes[a].prev;
+	t->far = far;
+	t->mid = mid;
+	t->near = near;
+	if (far != NIL) {
+		prefetch_links(t, far);
+		if (far + 4 < t->capacity)
+			prefetch_links(t, far + 4);
 	}
-	t->ahead = a;
-	if (a != NIL) {
-		__builtin_prefetch(&t->buckets[t->nodes[a].bucket], 1);
-		if (t->nodes[a].prev != NIL)
-			__builtin_prefetch(&t->nodes[t->nodes[a].prev], 1);
-	}
-	if (t->tail != NIL) {
-		uint32_t l = t->buckets[t->nodes[t->tail].bucket];
+	if (mid != NIL)
+		__builtin_prefetch(&t->buckets[t->nodes[mid].bucket], 1);
+	if (near != NIL) {
+		uint32_t l = t->buckets[t->nodes[near].bucket];
 
-		if (l != CHAIN_END && link_index(t, l) != t->tail)
-			__builtin_prefetch(&t->nodes[link_index(t, l)], 1);
+		if (l != CHAIN_END && link_index(t, l) != near)
+			prefetch_links(t, link_index(t, l));
 	}
 }
 
