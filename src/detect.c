@@ -452,6 +452,8 @@ static void detect_batch_lookups(struct detect *d,
 	d->n_lookups = n;
 }
 
+#define BATCH_AHEAD 6
+
 void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 			const struct detect_ctx *ctx)
 {
@@ -463,6 +465,17 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 		/* Before its own, the memory of the lookups further on. */
 		for (size_t k = d->n_lookup[i]; k > 0; k--)
 			flow_prefetch_next(d->flows, &pf);
+		/* And the packet and plan a few on, which the thread that
+		 * planned them may still hold in its cache. */
+		if (i + BATCH_AHEAD < b->n) {
+			const char *dec = (const char *)&b->dec[i + BATCH_AHEAD];
+			const char *pl = (const char *)&b->plan[i + BATCH_AHEAD];
+
+			__builtin_prefetch(dec);
+			__builtin_prefetch(dec + sizeof(b->dec[0]) - 1);
+			__builtin_prefetch(pl);
+			__builtin_prefetch(pl + sizeof(b->plan[0]) - 1);
+		}
 		detect_apply(d, &b->dec[i], ctx, &b->ts[i], &b->plan[i], i);
 	}
 }
