@@ -105,4 +105,11 @@ size_t alert_format_kv(const struct alert *a, char *buf, size_t len);
  */
 size_t alert_format_json(const struct alert *a, char *buf, size_t len);
 
+/*
+ * At least the length alert_format_json() returns for @a, cheaply: into a
+ * buffer longer than this, @a is formatted without a check per byte.
+ * SIZE_MAX for an alert with extras (those are not bounded).
+ */
+size_t alert_json_max(const struct alert *a);
+
 #endif

@@ -128,11 +128,16 @@ struct out {
 	size_t len;
 	size_t pos;
 	bool first; /* no field written yet: no separator before the next */
+	/* The whole text is known to fit: no byte needs its room checked.
+	 * Only ever a constant, so the checks are compiled out. */
+	bool fits;
 };
 
 /* Bytes that can still be stored (the terminator's byte kept back). */
 INLINE size_t out_room(const struct out *o)
 {
+	if (o->fits)
+		return SIZE_MAX / 2;
 	return o->pos + 1 < o->len ? o->len - 1 - o->pos : 0;
 }
 
@@ -153,6 +158,8 @@ INLINE void copy_short(char *d, const char *s, size_t n)
 	 * branches for lengths this source never has. */
 	__asm__("" : "+r"(s));
 	if (n > 32) {
+		/* Nor that @n is the length of a string. */
+		__asm__("" : "+r"(n));
 		memcpy(d, s, n);
 	} else if (n >= 16) {
 		memcpy(d, s, 16);
@@ -174,7 +181,7 @@ INLINE void out_write(struct out *o, const char *s, size_t n)
 {
 	size_t room = out_room(o);
 
-	if (__builtin_expect(n <= room, 1)) {
+	if (o->fits || __builtin_expect(n <= room, 1)) {
 		copy_short(o->buf + o->pos, s, n);
 	} else if (room) {
 		/* Cut short, @room < @n: the compiler, not seeing that,
@@ -187,7 +194,7 @@ INLINE void out_write(struct out *o, const char *s, size_t n)
 
 INLINE void out_putc(struct out *o, char c)
 {
-	if (o->pos + 1 < o->len)
+	if (o->fits || o->pos + 1 < o->len)
 		o->buf[o->pos] = c;
 	o->pos++;
 }
@@ -678,18 +685,66 @@ size_t alert_format_kv(const struct alert *a, char *buf, size_t len)
 	return out_finish(&o);
 }
 
-size_t alert_format_json(const struct alert *a, char *buf, size_t len)
+INLINE size_t format_json(const struct alert *a, char *buf, size_t len,
+			  const bool fits)
 {
 	static const struct sink json = {
 	    .plain = json_plain_str,
 	    .addr = json_addr,
 	    .str = json_str,
 	    .num = json_num};
-	struct out o = {.buf = buf, .len = len, .first = true};
+	struct out o = {.buf = buf, .len = len, .first = true, .fits = fits};
 
 	out_putc(&o, '{');
 	json_ts(&o, &a->ts);
 	alert_fields(a, &json, &o);
 	out_putc(&o, '}');
 	return out_finish(&o);
+}
+
+/*
+ * The most a JSON alert without extras can take beside its names: every
+ * key with its punctuation, the time (the cached date and offset are
+ * bounded by their buffers), the longest type, severity and protocol
+ * names, two addresses, ports or ICMP type and code, and two counters of
+ * 20 digits. The unit test formats the longest alerts it can make into
+ * exactly this room.
+ */
+#define JSON_FIXED_MAX                                                         \
+	(sizeof("{\"ts\":\"\"") + sizeof(((struct ts_cache *)0)->date) +     \
+	 sizeof(".000000") + sizeof(((struct ts_cache *)0)->off) +             \
+	 sizeof(",\"alert\":\"ruleset-tampered\"") +                         \
+	 sizeof(",\"severity\":\"warning\"") + sizeof(",\"src_zone\":\"\"") + \
+	 sizeof(",\"dst_zone\":\"\"") + sizeof(",\"proto\":\"icmpv6\"") +     \
+	 2 * (sizeof(",\"src\":\"\"") + ADDR_STRLEN) +                        \
+	 sizeof(",\"icmp_type\":255,\"icmp_code\":255") +                     \
+	 sizeof(",\"iface\":\"\"") + sizeof(",\"action\":\"\"") +              \
+	 2 * sizeof(",\"packets\":18446744073709551615") + sizeof("}"))
+
+size_t alert_json_max(const struct alert *a)
+{
+	size_t n = JSON_FIXED_MAX;
+
+	if (a->n_extra)
+		return SIZE_MAX;
+	if (a->src_zone)
+		n += short_len(a->src_zone);
+	if (a->dst_zone)
+		n += short_len(a->dst_zone);
+	if (a->action)
+		n += short_len(a->action);
+	if (a->iface)
+		n += 6 * strlen(a->iface); /* each byte escaped: \u00XX */
+	return n;
+}
+
+/*
+ * Most alerts go to a buffer with room to spare: those are formatted
+ * without a check per byte, which was a fifth of the time of one.
+ */
+size_t alert_format_json(const struct alert *a, char *buf, size_t len)
+{
+	if (len > alert_json_max(a))
+		return format_json(a, buf, len, true);
+	return format_json(a, buf, len, false);
 }

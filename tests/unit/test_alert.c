@@ -600,6 +600,75 @@ START_TEST(test_truncation)
 }
 END_TEST
 
+/* @a into exactly the room alert_json_max() promises is enough for (an
+ * allocation of that size: ASan sees a byte written past it), the same
+ * text as through the checks of a buffer cut to its length. */
+static void check_json_max(const struct alert *a)
+{
+	size_t need = alert_format_json(a, NULL, 0);
+	size_t max = alert_json_max(a);
+
+	ck_assert_uint_ge(max, need);
+	char *fast = malloc(max + 1), *exact = malloc(need + 1);
+	ck_assert_ptr_nonnull(fast);
+	ck_assert_ptr_nonnull(exact);
+	ck_assert_uint_eq(alert_format_json(a, fast, max + 1), need);
+	ck_assert_uint_eq(alert_format_json(a, exact, need + 1), need);
+	ck_assert_str_eq(fast, exact);
+	free(fast);
+	free(exact);
+}
+
+/* The longest alerts: every field at its longest, in each shape. */
+START_TEST(test_json_max)
+{
+	static const char *const addrs[] = {
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	    "::ffff:255.255.255.255", "255.255.255.255",
+	    "1111:2222:3333:4444:5555:6666:7777:8888", "::"};
+	static const char *const tzs[] = {"UTC", "Asia/Tokyo",
+					  "<+1234567890>-23:59:59"};
+	char zone[65], iface[] = "\x01\x02\"\\\x1f\x7f\xff\xfe\x03\x04\x05\x06\x07\x08\x0b";
+	struct alert a;
+
+	memset(zone, 'z', sizeof(zone) - 1);
+	zone[sizeof(zone) - 1] = '\0';
+	for (size_t t = 0; t < sizeof(tzs) / sizeof(tzs[0]); t++) {
+		set_tz(tzs[t]);
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			example(&a);
+			a.type = ALERT_RULESET_TAMPERED;
+			a.severity = LOG_WARNING;
+			/* In the year 2 147 481 000 or so: 13 digits. */
+			a.ts.tv_sec = 67767976233316800 - 3600 * 24 * 400;
+			a.ts.tv_nsec = 999999999;
+			a.src_zone = zone;
+			a.dst_zone = zone;
+			a.proto = IPPROTO_ICMPV6;
+			a.src = addr_of(addrs[i]);
+			a.dst = addr_of(addrs[(i + 1) % 5]);
+			a.iface = iface;
+			a.action = "observed";
+			a.packets = UINT64_MAX;
+			a.bytes = UINT64_MAX;
+			check_json_max(&a);
+			a.has_ports = false;
+			a.has_icmp = true;
+			a.icmp_type = 255;
+			a.icmp_code = 255;
+			check_json_max(&a);
+			a.proto = 255;
+			a.has_icmp = false;
+			a.iface = NULL;
+			check_json_max(&a);
+		}
+	}
+	/* With extras there is no bound. */
+	alert_add_str(&a, "desc", "x");
+	ck_assert_uint_eq(alert_json_max(&a), SIZE_MAX);
+}
+END_TEST
+
 static Suite *alert_suite(void)
 {
 	Suite *s = suite_create("alert");
@@ -619,6 +688,7 @@ static Suite *alert_suite(void)
 	tcase_add_test(tc, test_json_ts_seconds);
 	tcase_add_test(tc, test_ipv4_text);
 	tcase_add_test(tc, test_truncation);
+	tcase_add_test(tc, test_json_max);
 	suite_add_tcase(s, tc);
 	return s;
 }
