@@ -112,13 +112,15 @@ struct detect_day {
 struct detect_plan {
 	bool flow;    /* IP, not link-local: classified */
 	bool deny;    /* not permitted: it alerts or counts into an alert */
-	bool answer;  /* it may answer a forbidden flow */
+	bool answer;  /* it may answer a forbidden flow, */
 	bool spoofed; /* the source does not belong behind the interface */
+	uint16_t answer_port; /* answer: going to this port (its source) */
 	enum alert_type type;
+	uint64_t hash; /* of @key */
+	/* What applying reads of every packet comes first, above. */
 	struct policy_result r;
 	uint64_t now_us;
 	struct flow_key key;
-	uint64_t hash;
 };
 
 /**

@@ -39,6 +39,8 @@ struct detect {
 	 * that port's bit is clear, no key in the table can be the one it
 	 * answers, and neither its hash nor its lookup is needed. Bits are
 	 * never cleared, so the test stays conservative after evictions.
+	 * Port 0's is set from the start: an echo reply, which has no port,
+	 * is always looked up.
 	 */
 	uint64_t alerted_port[65536 / 64];
 };
@@ -56,6 +58,7 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 	d->conf = c;
 	d->fn = fn;
 	d->arg = arg;
+	d->alerted_port[0] = 1;
 	d->pairs = calloc(n * n, sizeof(*d->pairs));
 	d->flows = flow_table_new(c->max_flows, seed);
 	if (!d->pairs || !d->flows) {
@@ -157,9 +160,16 @@ static void alert_from_packet(struct alert *a, enum alert_type type,
 			      const struct detect_ctx *ctx,
 			      const struct timespec *ts)
 {
-	/* The extras (most of the struct) are read only up to n_extra. */
-	memset(a, 0, offsetof(struct alert, extra));
+	/* Field by field, not a memset() of the whole: the caller sets
+	 * most of the rest at once, and the extras (most of the struct) are
+	 * read only up to n_extra. */
 	a->type = type;
+	a->severity = LOG_WARNING;
+	a->src_zone = a->dst_zone = NULL;
+	a->action = NULL;
+	a->has_counts = false;
+	a->packets = a->bytes = 0;
+	a->n_extra = 0;
 	a->ts = *ts;
 	a->iface = ctx->iface;
 	a->has_flow = true;
@@ -250,6 +260,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 		pl->type = ALERT_CROSS_ZONE;
 	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
 	pl->answer = pl->type == ALERT_CROSS_ZONE && may_answer(p);
+	pl->answer_port = p->tuple.has_ports ? p->tuple.sport : 0;
 	/* The same addresses may be spoofed on one interface and not on
 	 * another: keep the alert types apart. */
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type,
@@ -257,13 +268,12 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	pl->hash = flow_table_hash(d->flows, &pl->key);
 }
 
-/* Could a key answered by @p be in the table (see alerted_port)? */
-static bool answer_possible(const struct detect *d, const struct decoded *p)
+/* Could the key @pl may answer be in the table (see alerted_port)? */
+static bool answer_possible(const struct detect *d,
+			    const struct detect_plan *pl)
 {
-	uint16_t port = p->tuple.sport;
+	uint16_t port = pl->answer_port;
 
-	if (!p->tuple.has_ports)
-		return true; /* an echo reply */
 	return d->alerted_port[port / 64] >> (port % 64) & 1;
 }
 
@@ -278,7 +288,7 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 	struct flow_key rkey;
 	struct flow *f;
 
-	if (!pl->answer || !answer_possible(d, p))
+	if (!pl->answer || !answer_possible(d, pl))
 		return false;
 	answer_key(p, &rkey);
 	/* Hashed when the batch began, unless the port was first alerted
@@ -438,7 +448,7 @@ static void detect_batch_lookups(struct detect *d,
 		d->n_lookup[i] = 0;
 		if (!pl->flow || !pl->deny)
 			continue;
-		if (pl->answer && answer_possible(d, p)) {
+		if (pl->answer && answer_possible(d, pl)) {
 			struct flow_key rkey;
 
 			answer_key(p, &rkey);
