@@ -431,7 +431,8 @@ static void chain_remove(struct flow_table *t, uint32_t i)
 #define EVICT_MID 8
 #define EVICT_NEAR 3
 
-static void prefetch_links(const struct flow_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void
+prefetch_links(const struct flow_table *t, uint32_t i)
 {
 	__builtin_prefetch(&t->nodes[i].hnext, 1);
 	__builtin_prefetch(&t->nodes[i].bucket, 1);
@@ -492,12 +493,16 @@ uint64_t flow_table_hash(const struct flow_table *t, const struct flow_key *key)
 	return key_hash(t, key);
 }
 
-static void prefetch_node(const struct flow_table *t, uint32_t i)
+/* Inlined, as the stages below: see prefetch_step(). */
+static inline __attribute__((always_inline)) void
+prefetch_node(const struct flow_table *t, uint32_t i)
 {
 	const char *n = (const char *)&t->nodes[i];
 
-	/* An entry spans two cache lines: the key, then the links. */
+	/* An entry spans two or three cache lines: each of them. */
+	_Static_assert(sizeof(struct flow_node) <= 129, "three lines at most");
 	__builtin_prefetch(n, 1);
+	__builtin_prefetch(n + 64, 1);
 	__builtin_prefetch(n + sizeof(struct flow_node) - 1, 1);
 }
 
