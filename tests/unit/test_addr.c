@@ -18,8 +18,10 @@ static void expect_same_as_libc(const struct addr *a)
 
 START_TEST(v6_text_every_zero_pattern)
 {
-	/* Every pattern of zero words, with random non-zero words, plus the
-	 * mapped and compatible forms that end in a dotted quad. */
+	/* Every pattern of zero words, with random non-zero words of one
+	 * to four digits, plus the mapped and compatible forms that end in
+	 * a dotted quad. */
+	static const unsigned digits[] = {0xf, 0xff, 0xfff, 0xffff};
 	struct addr a = { .family = AF_INET6 };
 	unsigned seed = 1;
 
@@ -30,7 +32,7 @@ START_TEST(v6_text_every_zero_pattern)
 				if (mask & (1u << w))
 					while (v == 0)
 						v = rand_r(&seed) &
-						    (round & 1 ? 0xf : 0xffff);
+						    digits[(round + w) % 4];
 				a.b[2 * w] = v >> 8;
 				a.b[2 * w + 1] = v & 0xff;
 			}
