@@ -549,11 +549,11 @@ prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 		return;
 	}
 	/* A hit moves its entry to the head of the LRU list, which writes
-	 * to the entries on either side of it. */
+	 * the links of the entries on either side of it. */
 	if (hit && t->nodes[i].prev != NIL)
-		prefetch_node(t, t->nodes[i].prev);
+		prefetch_links(t, t->nodes[i].prev);
 	if (hit && t->nodes[i].next != NIL)
-		prefetch_node(t, t->nodes[i].next);
+		prefetch_links(t, t->nodes[i].next);
 }
 
 /*
