@@ -545,7 +545,11 @@ prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 	if (i == NIL)
 		return;
 	if (stage == 1) {
-		prefetch_node(t, i);
+		/* Past an entry whose tag differs, only its link is read. */
+		if (hit)
+			prefetch_node(t, i);
+		else
+			prefetch_links(t, i);
 		return;
 	}
 	/* A hit moves its entry to the head of the LRU list, which writes
