@@ -112,9 +112,9 @@ struct detect_day {
 struct detect_plan {
 	bool flow;    /* IP, not link-local: classified */
 	bool deny;    /* not permitted: it alerts or counts into an alert */
-	bool answer;  /* it may answer a forbidden flow, */
+	bool answer;  /* it may answer a forbidden flow (to @answer_port) */
 	bool spoofed; /* the source does not belong behind the interface */
-	uint16_t answer_port; /* answer: going to this port (its source) */
+	uint16_t answer_port; /* its source port: the flow's destination */
 	enum alert_type type;
 	uint64_t hash; /* of @key */
 	/* What applying reads of every packet comes first, above. */

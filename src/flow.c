@@ -418,8 +418,8 @@ static void chain_remove(struct flow_table *t, uint32_t i)
  * requests what the eviction that reaches it will read, once what it
  * needs to know where that is has arrived:
  *   EVICT_FAR before the tail, the entry's links (and, a guess, those of
- *     the entries after it in memory: in a flood, entries are reused in
- *     the order they were taken, so the list runs through memory);
+ *     the entry four after it in memory: in a flood, entries are reused
+ *     in the order they were taken, so the list runs through memory);
  *   EVICT_MID before, its bucket;
  *   EVICT_NEAR before, the entry at the head of its chain when that is
  *     not the entry itself (a new key goes to the head of its chain, so
