@@ -227,8 +227,8 @@ static void audit_write(struct audit_pipe *ap, size_t k)
 			audit_line(ap->out, al->text + kp->off, kp->len);
 			continue;
 		}
+		/* Its n_extra, kept with it, is 0. */
 		memcpy(&a, kp->alert, AUDIT_KEPT);
-		a.n_extra = 0;
 		audit_alert(ap->out, &a);
 	}
 	al->n = 0;

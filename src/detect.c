@@ -29,7 +29,6 @@ struct detect {
 	 * The applier's, per batch: the lookups it will make, in order, and
 	 * how many of them each packet makes (see detect_batch_apply()).
 	 */
-	size_t n_lookups;
 	uint64_t lookup[2 * DETECT_BATCH];
 	uint64_t rhash[DETECT_BATCH];
 	uint8_t n_lookup[DETECT_BATCH];
@@ -290,9 +289,10 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 
 	if (!pl->answer || !answer_possible(d, pl))
 		return false;
+	/* The key is made again rather than kept from the batch's start:
+	 * cheap beside the lookup. It was hashed then, unless its port was
+	 * first alerted by a packet before it in the same batch. */
 	answer_key(p, &rkey);
-	/* Hashed when the batch began, unless the port was first alerted
-	 * by a packet before it in the same batch. */
 	uint64_t h = d->n_lookup[i] == 2 ? d->rhash[i]
 					  : flow_table_hash(d->flows, &rkey);
 	f = flow_table_find_hashed(d->flows, &rkey, h);
@@ -434,10 +434,10 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 /*
  * The flow-table lookups applying @b will make, in order, with their
  * hashes: an answer's (when its port was alerted before the batch), then
- * the packet's own key.
+ * the packet's own key. Returns how many.
  */
-static void detect_batch_lookups(struct detect *d,
-				 const struct detect_batch *b)
+static size_t detect_batch_lookups(struct detect *d,
+				   const struct detect_batch *b)
 {
 	size_t n = 0;
 
@@ -459,7 +459,7 @@ static void detect_batch_lookups(struct detect *d,
 		d->lookup[n++] = pl->hash;
 		d->n_lookup[i]++;
 	}
-	d->n_lookups = n;
+	return n;
 }
 
 #define BATCH_AHEAD 6
@@ -469,8 +469,8 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 {
 	struct flow_prefetch pf;
 
-	detect_batch_lookups(d, b);
-	flow_prefetch_begin(d->flows, &pf, d->lookup, d->n_lookups);
+	flow_prefetch_begin(d->flows, &pf, d->lookup,
+			    detect_batch_lookups(d, b));
 	for (size_t i = 0; i < b->n; i++) {
 		/* Before its own, the memory of the lookups further on. */
 		for (size_t k = d->n_lookup[i]; k > 0; k--)
