@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flow: the bounded flow table of detection. One entry per alert flow key
- * of DESIGN.md (src, dst, proto, dport or ICMP type): when it was seen,
- * its counters, whether and when it last alerted, and a slot where the
- * caller caches its policy decision so that policy runs once per flow, not
- * once per packet.
+ * of DESIGN.md (src, dst, proto, dport or ICMP type): its packet count,
+ * whether and when it last alerted, and what it has seen since.
  *
  * All memory is allocated by flow_table_new(); nothing is allocated per
  * packet. When the table is full the least recently seen entry is evicted
@@ -59,31 +57,28 @@ struct flow_key {
 #define FLOW_F_RESTART 0x02 /* private: alert_* restart at the next packet */
 
 /**
- * struct flow - one entry of the table. The caller may read every field
- * and write @user; the rest belongs to the flow functions.
- * @first_us, @last_us: first and latest sighting, in the caller's clock
- *                      (microseconds; capture time for packets)
- * @last_alert_us: when flow_should_alert() last said yes
- * @packets, @bytes: totals since the entry was created
+ * struct flow - one entry of the table. The caller may read every field;
+ * they belong to the flow functions.
+ * @last_alert_us: when flow_should_alert() last said yes, in the caller's
+ *                 clock (microseconds; capture time for packets)
+ * @packets: packets since the entry was created
  * @alert_packets, @alert_bytes: since the previous alert of this key,
  *                               including the packet that alerts now: what
  *                               an alert reports as packets= and bytes=
- * @user: the caller's cache (e.g. the packed policy result); 0 on creation
  * @flags: FLOW_F_*
+ *
+ * An entry holds nothing else, so that with its links it is 96 bytes:
+ * two cache lines, read at random, per flow.
  *
  * A pointer to an entry stays valid only until the next flow_table_get()
  * that may evict it.
  */
 struct flow {
 	struct flow_key key;
-	uint64_t first_us;
-	uint64_t last_us;
 	uint64_t last_alert_us;
 	uint64_t packets;
-	uint64_t bytes;
 	uint64_t alert_packets;
 	uint64_t alert_bytes;
-	uint32_t user;
 	uint8_t flags;
 };
 
@@ -119,12 +114,11 @@ void flow_table_free(struct flow_table *t);
 
 /*
  * The entry of @key, created when absent (evicting the least recently
- * seen entry when full); either way it becomes the most recently seen and
- * its last_us advances to @now_us. *@created (may be NULL) says whether
- * it was new. Never fails.
+ * seen entry when full); either way it becomes the most recently seen.
+ * *@created (may be NULL) says whether it was new. Never fails.
  */
 struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
-			    uint64_t now_us, bool *created);
+			    bool *created);
 
 /* The entry of @key or NULL; touches neither the LRU order nor counters. */
 struct flow *flow_table_find(const struct flow_table *t,
@@ -139,7 +133,7 @@ uint64_t flow_table_hash(const struct flow_table *t,
 			 const struct flow_key *key);
 struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
-				   uint64_t now_us, bool *created);
+				   bool *created);
 struct flow *flow_table_find_hashed(const struct flow_table *t,
 				    const struct flow_key *key, uint64_t hash);
 
@@ -172,7 +166,7 @@ void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf);
 /*
  * Entries from most to least recently seen: pass NULL for the first, the
  * previous one for the next; NULL at the end. The table must not change
- * during a walk (writing @user is fine).
+ * during a walk.
  */
 struct flow *flow_table_next(const struct flow_table *t,
 			     const struct flow *prev);

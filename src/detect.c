@@ -142,7 +142,7 @@ static bool detect_key_alerts(struct detect *d, const struct flow_key *key,
 			      struct flow **out)
 {
 	struct flow *f =
-	    flow_table_get_hashed(d->flows, key, hash, now_us, NULL);
+	    flow_table_get_hashed(d->flows, key, hash, NULL);
 
 	flow_count_packet(f, len);
 	*out = f;

@@ -44,6 +44,12 @@ struct flow_node {
 	uint32_t bucket; /* its bucket: eviction needs no rehash */
 };
 
+/*
+ * The pool starts on a page, so entries start 32 bytes into a cache line
+ * or on one: each spans exactly two lines, the most a lookup reads of it.
+ */
+_Static_assert(sizeof(struct flow_node) == 96, "an entry is 96 bytes");
+
 struct flow_table {
 	/* Set at creation, then only read: planning hashes keys on another
 	 * thread than the one changing the table, so what it reads is kept
@@ -499,10 +505,8 @@ prefetch_node(const struct flow_table *t, uint32_t i)
 {
 	const char *n = (const char *)&t->nodes[i];
 
-	/* An entry spans two or three cache lines: each of them. */
-	_Static_assert(sizeof(struct flow_node) <= 129, "three lines at most");
+	/* Both cache lines of the entry. */
 	__builtin_prefetch(n, 1);
-	__builtin_prefetch(n + 64, 1);
 	__builtin_prefetch(n + sizeof(struct flow_node) - 1, 1);
 }
 
@@ -594,7 +598,7 @@ void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf)
 
 struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
-				   uint64_t now_us, bool *created)
+				   bool *created)
 {
 	uint32_t b = hash_bucket(t, hash);
 	struct flow_key k;
@@ -610,9 +614,6 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 			lru_unlink(t, i);
 			lru_push_head(t, i);
 		}
-		/* Captures from several interfaces may interleave slightly. */
-		if (now_us > n->f.last_us)
-			n->f.last_us = now_us;
 		if (created)
 			*created = false;
 		return &n->f;
@@ -621,7 +622,6 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 	n = &t->nodes[i];
 	memset(&n->f, 0, sizeof(n->f));
 	n->f.key = k;
-	n->f.first_us = n->f.last_us = now_us;
 	n->hnext = t->buckets[b];
 	n->bucket = b;
 	t->buckets[b] = link_make(t, i, hash_tag(t, hash), n->hnext);
@@ -633,10 +633,9 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 }
 
 struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key,
-			    uint64_t now_us, bool *created)
+			    bool *created)
 {
-	return flow_table_get_hashed(t, key, flow_table_hash(t, key), now_us,
-				     created);
+	return flow_table_get_hashed(t, key, flow_table_hash(t, key), created);
 }
 
 struct flow *flow_table_find_hashed(const struct flow_table *t,
@@ -720,7 +719,6 @@ void flow_count_packet(struct flow *f, uint64_t bytes)
 		f->flags &= (uint8_t)~FLOW_F_RESTART;
 	}
 	f->packets++;
-	f->bytes += bytes;
 	f->alert_packets++;
 	f->alert_bytes += bytes;
 }

@@ -116,26 +116,21 @@ START_TEST(test_insert_find)
 	bool created;
 
 	ck_assert_ptr_null(flow_table_find(t, &a));
-	struct flow *fa = flow_table_get(t, &a, 100, &created);
+	struct flow *fa = flow_table_get(t, &a, &created);
 	ck_assert(created);
-	ck_assert_uint_eq(fa->first_us, 100);
-	ck_assert_uint_eq(fa->last_us, 100);
-	ck_assert_uint_eq(fa->user, 0);
+	ck_assert_uint_eq(fa->packets, 0);
+	ck_assert_uint_eq(fa->flags, 0);
 	ck_assert_int_eq(memcmp(&fa->key, &a, sizeof(a)), 0);
-	fa->user = 0xdecafbad;
+	flow_count_packet(fa, 1500);
 
-	struct flow *fb = flow_table_get(t, &b, 200, &created);
+	struct flow *fb = flow_table_get(t, &b, &created);
 	ck_assert(created);
 	ck_assert_ptr_ne(fa, fb);
 
-	ck_assert_ptr_eq(flow_table_get(t, &a, 300, &created), fa);
+	ck_assert_ptr_eq(flow_table_get(t, &a, &created), fa);
 	ck_assert(!created);
-	ck_assert_uint_eq(fa->first_us, 100);
-	ck_assert_uint_eq(fa->last_us, 300);
-	ck_assert_uint_eq(fa->user, 0xdecafbad);
-	/* A clock step backwards does not move last_us back. */
-	ck_assert_ptr_eq(flow_table_get(t, &a, 250, NULL), fa);
-	ck_assert_uint_eq(fa->last_us, 300);
+	ck_assert_uint_eq(fa->packets, 1);
+	ck_assert_uint_eq(fa->alert_bytes, 1500);
 
 	ck_assert_ptr_eq(flow_table_find(t, &a), fa);
 	ck_assert_ptr_eq(flow_table_find(t, &b), fb);
@@ -147,7 +142,7 @@ START_TEST(test_insert_find)
 	dirty.src[9] = 0x77;
 	dirty.dst[15] = 0x01;
 	ck_assert_ptr_eq(flow_table_find(t, &dirty), fa);
-	ck_assert_ptr_eq(flow_table_get(t, &dirty, 300, &created), fa);
+	ck_assert_ptr_eq(flow_table_get(t, &dirty, &created), fa);
 	ck_assert(!created);
 	/* The same flow under another type is another key. */
 	struct flow_key typed = a;
@@ -159,7 +154,7 @@ START_TEST(test_insert_find)
 	ck_assert_uint_eq(st.capacity, 8);
 	ck_assert_uint_eq(st.buckets, 32); /* 4 per entry */
 	ck_assert_uint_eq(st.inserts, 2);
-	ck_assert_uint_eq(st.lookups, 5);
+	ck_assert_uint_eq(st.lookups, 4);
 	ck_assert_uint_eq(st.evictions, 0);
 	flow_table_free(t);
 }
@@ -171,39 +166,39 @@ START_TEST(test_key_fields_differ)
 	struct flow_key base = key_v4(7), k;
 	bool created;
 
-	flow_table_get(t, &base, 1, &created);
+	flow_table_get(t, &base, &created);
 	ck_assert(created);
 
 	/* IPv4 and IPv6 keys with the same bytes are different flows. */
 	k = base;
 	k.family = AF_INET6;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	k = base;
 	k.proto = IPPROTO_UDP;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	k = base;
 	k.port = 446;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	/* "ICMP type 8" is not "port 8", nor "no port". */
 	k = base;
 	k.port = 8;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	k.port_kind = FLOW_PORT_ICMP;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	k.port_kind = FLOW_PORT_NONE;
 	k.port = 0;
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 	/* Swapped ends are a different direction. */
 	k = base;
 	memcpy(k.src, base.dst, 16);
 	memcpy(k.dst, base.src, 16);
-	flow_table_get(t, &k, 1, &created);
+	flow_table_get(t, &k, &created);
 	ck_assert(created);
 
 	ck_assert_uint_eq(walk_count(t), 8);
@@ -264,11 +259,11 @@ START_TEST(test_lru_eviction)
 
 	for (uint32_t i = 0; i < 5; i++)
 		k[i] = key_v4(i);
-	flow_table_get(t, &k[0], 1, NULL);
-	flow_table_get(t, &k[1], 2, NULL);
-	flow_table_get(t, &k[2], 3, NULL);
+	flow_table_get(t, &k[0], NULL);
+	flow_table_get(t, &k[1], NULL);
+	flow_table_get(t, &k[2], NULL);
 	/* Seeing k0 again makes k1 the least recently seen. */
-	flow_table_get(t, &k[0], 4, NULL);
+	flow_table_get(t, &k[0], NULL);
 
 	/* Walk order: most recent first. */
 	struct flow *f = flow_table_next(t, NULL);
@@ -279,7 +274,7 @@ START_TEST(test_lru_eviction)
 	ck_assert_uint_eq(f->key.dst[3], 1);
 	ck_assert_ptr_null(flow_table_next(t, f));
 
-	flow_table_get(t, &k[3], 5, &created);
+	flow_table_get(t, &k[3], &created);
 	ck_assert(created);
 	ck_assert_ptr_null(flow_table_find(t, &k[1]));
 	ck_assert_ptr_nonnull(flow_table_find(t, &k[0]));
@@ -287,16 +282,16 @@ START_TEST(test_lru_eviction)
 	ck_assert_ptr_nonnull(flow_table_find(t, &k[3]));
 
 	/* flow_table_find() does not refresh: k2 is still the oldest. */
-	flow_table_get(t, &k[4], 6, &created);
+	flow_table_get(t, &k[4], &created);
 	ck_assert(created);
 	ck_assert_ptr_null(flow_table_find(t, &k[2]));
 	ck_assert_ptr_nonnull(flow_table_find(t, &k[0]));
 
 	/* An evicted key comes back as a fresh entry. */
-	f = flow_table_get(t, &k[1], 7, &created);
+	f = flow_table_get(t, &k[1], &created);
 	ck_assert(created);
-	ck_assert_uint_eq(f->first_us, 7);
 	ck_assert_uint_eq(f->packets, 0);
+	ck_assert_uint_eq(f->alert_packets, 0);
 	ck_assert_uint_eq(f->flags, 0);
 	ck_assert_ptr_null(flow_table_find(t, &k[0]));
 
@@ -316,17 +311,17 @@ START_TEST(test_capacity_one)
 	struct flow_stats st;
 	bool created;
 
-	struct flow *f = flow_table_get(t, &a, 1, &created);
+	struct flow *f = flow_table_get(t, &a, &created);
 	ck_assert(created);
 	flow_count_packet(f, 60);
-	ck_assert_ptr_eq(flow_table_get(t, &a, 2, &created), f);
+	ck_assert_ptr_eq(flow_table_get(t, &a, &created), f);
 	ck_assert(!created);
-	f = flow_table_get(t, &b, 3, &created);
+	f = flow_table_get(t, &b, &created);
 	ck_assert(created);
 	ck_assert_uint_eq(f->packets, 0);
 	ck_assert_ptr_null(flow_table_find(t, &a));
 	ck_assert_ptr_eq(flow_table_find(t, &b), f);
-	f = flow_table_get(t, &a, 4, &created);
+	f = flow_table_get(t, &a, &created);
 	ck_assert(created);
 	ck_assert_ptr_null(flow_table_find(t, &b));
 	ck_assert_uint_eq(walk_count(t), 1);
@@ -369,7 +364,6 @@ START_TEST(test_repeat_interval)
 	ck_assert_uint_eq(f.alert_packets, 11);
 	ck_assert_uint_eq(f.alert_bytes, 2000);
 	ck_assert_uint_eq(f.packets, 12);
-	ck_assert_uint_eq(f.bytes, 2074);
 	ck_assert_uint_eq(f.last_alert_us, 70 * SEC);
 
 	/* The next packet starts a fresh count. */
@@ -412,7 +406,7 @@ START_TEST(test_repeat_through_table)
 	/* 1000 packets over 300 s, repeat 60 s: alerts at 0, 60, ... 240. */
 	for (uint64_t i = 0; i < 1000; i++) {
 		uint64_t now = i * 300 * SEC / 1000;
-		struct flow *f = flow_table_get(t, &k, now, NULL);
+		struct flow *f = flow_table_get(t, &k, NULL);
 
 		flow_count_packet(f, 64);
 		if (flow_should_alert(f, now, 60)) {
@@ -425,7 +419,6 @@ START_TEST(test_repeat_through_table)
 	/* Every packet is reported by one alert or still pending. */
 	ck_assert_uint_eq(reported + f->alert_packets, 1000);
 	ck_assert_uint_eq(f->packets, 1000);
-	ck_assert_uint_eq(f->bytes, 64000);
 	flow_table_free(t);
 }
 END_TEST
@@ -440,10 +433,10 @@ START_TEST(test_many_random)
 
 	for (uint32_t i = 0; i < N; i++) {
 		struct flow_key k = key_random(&s);
-		struct flow *f = flow_table_get(t, &k, i, &created);
+		struct flow *f = flow_table_get(t, &k, &created);
 
 		ck_assert(created);
-		f->user = i;
+		flow_count_packet(f, i);
 	}
 	/* Below or at capacity nothing is lost. */
 	s = 88172645463325252ull;
@@ -452,7 +445,7 @@ START_TEST(test_many_random)
 		struct flow *f = flow_table_find(t, &k);
 
 		ck_assert_ptr_nonnull(f);
-		ck_assert_uint_eq(f->user, i);
+		ck_assert_uint_eq(f->alert_bytes, i);
 	}
 	flow_table_stats(t, &st);
 	ck_assert_uint_eq(st.count, N);
@@ -466,7 +459,7 @@ START_TEST(test_many_random)
 	for (uint32_t i = 0; i < N; i++) {
 		struct flow_key k = key_random(&s);
 
-		flow_table_get(t, &k, N + i, &created);
+		flow_table_get(t, &k, &created);
 		ck_assert(created);
 	}
 	flow_table_stats(t, &st);
@@ -498,8 +491,8 @@ START_TEST(test_collisions_fixed_seed)
 
 	for (uint32_t i = 0; i < N; i++) {
 		k[i] = key_v4(i * 2654435761u);
-		flow_table_get(t, &k[i], i, NULL);
-		flow_table_get(t2, &k[i], i, NULL);
+		flow_table_get(t, &k[i], NULL);
+		flow_table_get(t2, &k[i], NULL);
 		/* The last CAP keys are present, the one before is gone. */
 		for (uint32_t j = i >= CAP - 1 ? i - (CAP - 1) : 0; j <= i; j++)
 			ck_assert_ptr_nonnull(flow_table_find(t, &k[j]));
@@ -544,7 +537,7 @@ START_TEST(test_model)
 			uint32_t pos = n;
 			bool created;
 
-			flow_table_get(t, &k, op, &created);
+			flow_table_get(t, &k, &created);
 			for (uint32_t i = 0; i < n; i++)
 				if (lru[i] == key)
 					pos = i;
@@ -595,17 +588,17 @@ START_TEST(test_memory_accounting)
 	for (uint32_t i = 0; i < 5000; i++) {
 		struct flow_key k = key_v4(i);
 
-		flow_table_get(t, &k, i, NULL);
+		flow_table_get(t, &k, NULL);
 	}
 	ck_assert_uint_eq(flow_table_memory(t), m);
 	flow_table_free(t);
 
-	/* Small entries: a million flows fit well under 200 MiB. */
+	/* Small entries: two cache lines each, a million flows well under
+	 * 128 MiB with their buckets. */
 	ck_assert_uint_le(sizeof(struct flow_key), 40);
-	ck_assert_uint_le(sizeof(struct flow), 104);
-	ck_assert_uint_le(flow_entry_size(), 120);
-	ck_assert_uint_lt(1000000 * flow_entry_size() + (1u << 20) * 4,
-			  200u << 20);
+	ck_assert_uint_le(flow_entry_size(), 96);
+	ck_assert_uint_lt(1000000 * flow_entry_size() + (1u << 22) * 4,
+			  128u << 20);
 }
 END_TEST
 

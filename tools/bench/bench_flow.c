@@ -60,7 +60,7 @@ static unsigned packet(struct flow_table *t, uint32_t n, uint64_t now_us)
 	struct flow *f;
 
 	key_make(n, &k);
-	f = flow_table_get(t, &k, now_us, NULL);
+	f = flow_table_get(t, &k, NULL);
 	flow_count_packet(f, 74);
 	return flow_should_alert(f, now_us, 60);
 }
@@ -94,7 +94,7 @@ static unsigned packets_batched(struct flow_table *t, uint32_t first,
 
 			flow_prefetch_next(t, &pf);
 			struct flow *f =
-			    flow_table_get_hashed(t, &k[p], h[p], now_us, NULL);
+			    flow_table_get_hashed(t, &k[p], h[p], NULL);
 			flow_count_packet(f, 74);
 			alerts += flow_should_alert(f, now_us, 60);
 		}
