@@ -57,8 +57,8 @@ struct flow_key {
 #define FLOW_F_RESTART 0x02 /* private: alert_* restart at the next packet */
 
 /**
- * struct flow - one entry of the table. The caller may read every field;
- * they belong to the flow functions.
+ * struct flow - one entry of the table. The caller reads its fields; only
+ * the flow functions write them.
  * @last_alert_us: when flow_should_alert() last said yes, in the caller's
  *                 clock (microseconds; capture time for packets)
  * @packets: packets since the entry was created
