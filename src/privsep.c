@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 
 #define SEP_RESTART_MIN 1
 #define SEP_RESTART_MAX 30
+/* How long start-up and a reload wait for the capture handles to open. */
+#define SEP_READY_MS 10000
 
 struct sep {
 	const struct conf *conf;
@@ -347,6 +350,26 @@ static void sep_readable(int fd, uint32_t events, void *arg)
 	}
 }
 
+/*
+ * The child's first message (its statistics) follows the opening of its
+ * capture handles. Waiting for it means that when bunrid says it is ready,
+ * and when a reload answers, the interfaces are watched: no packet of the
+ * first moments goes unseen. The message stays queued for sep_readable();
+ * a child that dies instead wakes the poll too, and is handled there.
+ */
+static void sep_wait_ready(struct sep *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, SEP_READY_MS);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		log_warnx("capture process: handles not open after %d s, "
+			  "serving anyway", SEP_READY_MS / 1000);
+}
+
 static int sep_spawn(struct sep *s)
 {
 	int sv[2];
@@ -385,6 +408,7 @@ static int sep_spawn(struct sep *s)
 		sep_lost(s, "event loop");
 		return -1;
 	}
+	sep_wait_ready(s);
 	log_debug("capture process %d started", (int)pid);
 	return 0;
 }

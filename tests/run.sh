@@ -36,6 +36,10 @@ count() {
 	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
 		printf 'FAIL %-28s %s passed, %s failed (log: %s)\n' "$name" "$p" "$f" "$log"
 		failures="$failures $name"
+		# The failed checks by name first (a CI log may keep only part of
+		# the output), then the log's end for the context.
+		grep -E '^(FAIL - |not ok|[^:]+:[0-9]+:[EF]:)' "$log" | head -n 20 |
+			sed 's/^/  ! /'
 		tail -n 30 "$log" | sed 's/^/    /'
 	else
 		printf 'ok   %-28s %s passed\n' "$name" "$p"
