@@ -16,93 +16,14 @@
 #include "zone.h"
 
 /*
- * Alerts are formatted straight into one large buffer that goes out with
- * a single fwrite() when full: an audit may write close to one alert per
- * packet, and stdio's per-call work was a good part of the time.
- */
-#define AUDIT_OUT_SIZE (1u << 20)
-
-struct audit_out {
-	FILE *out;
-	char *buf; /* AUDIT_OUT_SIZE bytes */
-	size_t used;
-	char *big; /* an alert longer than the whole buffer */
-	size_t big_len;
-	uint64_t lost; /* alerts not written for want of memory */
-};
-
-static void audit_flush(struct audit_out *o)
-{
-	if (o->used)
-		fwrite(o->buf, 1, o->used, o->out);
-	o->used = 0;
-}
-
-/* An alert that does not fit even an empty buffer: formatted on its own. */
-static void audit_alert_big(struct audit_out *o, const struct alert *a,
-			    size_t need)
-{
-	if (need >= o->big_len) {
-		char *nb = realloc(o->big, need + 1);
-		if (!nb) {
-			o->lost++;
-			return;
-		}
-		o->big = nb;
-		o->big_len = need + 1;
-	}
-	alert_format_json(a, o->big, o->big_len);
-	o->big[need] = '\n';
-	fwrite(o->big, 1, need + 1, o->out);
-}
-
-/* @a as a JSON line. */
-static void audit_alert(struct audit_out *o, const struct alert *a)
-{
-	size_t room = AUDIT_OUT_SIZE - o->used;
-	/* The terminator lands where the newline goes. */
-	size_t need = alert_format_json(a, o->buf + o->used, room);
-
-	if (need < room) {
-		o->buf[o->used + need] = '\n';
-		o->used += need + 1;
-		return;
-	}
-	audit_flush(o);
-	if (need < AUDIT_OUT_SIZE) {
-		alert_format_json(a, o->buf, AUDIT_OUT_SIZE);
-		o->buf[need] = '\n';
-		o->used = need + 1;
-		return;
-	}
-	audit_alert_big(o, a, need);
-}
-
-/* A line formatted already (@len bytes, no newline). */
-static void audit_line(struct audit_out *o, const char *line, size_t len)
-{
-	if (AUDIT_OUT_SIZE - o->used <= len)
-		audit_flush(o);
-	if (AUDIT_OUT_SIZE - o->used <= len) {
-		fwrite(line, 1, len, o->out);
-		fputc('\n', o->out);
-		return;
-	}
-	memcpy(o->buf + o->used, line, len);
-	o->buf[o->used + len] = '\n';
-	o->used += len + 1;
-}
-
-/*
  * Two threads share the work, a batch of packets at a time. The reader
  * reads the file and decodes it; the calling thread, the applier, applies
- * each batch (counters, the flow table) and keeps the alerts it raises;
- * the reader then writes them out. Planning detection (zones, policy,
- * flow keys) goes to whichever of the two has time for it. Writing is
- * the reader's because in a capture full of alerts the applier has the
- * most to do, and in one with few alerts writing is no work. They meet
- * in a ring of AUDIT_RING batches, handed over under one lock: about ten
- * thousand hand-overs a second.
+ * each batch (counters, the flow table) and formats the alerts it raises
+ * as JSON lines, one text a batch; the reader then writes that text out
+ * with one call. Planning detection (zones, policy, flow keys) goes to
+ * whichever of the two has time for it, which keeps them even in a
+ * capture full of alerts. They meet in a ring of AUDIT_RING batches,
+ * handed over under one lock: about ten thousand hand-overs a second.
  */
 #define AUDIT_RING 8
 /*
@@ -113,30 +34,11 @@ static void audit_line(struct audit_out *o, const char *line, size_t len)
  */
 #define AUDIT_HALF (AUDIT_RING / 2)
 
-/*
- * An alert kept from applying to writing. One without extras refers to
- * nothing but the configuration's names and static text (detect.h), so
- * its fixed part is kept as it is, a copy of struct alert up to @extra.
- * One with extras (a device sighting: its address and MAC are text on
- * the applier's stack) is formatted when it is raised, into @text of its
- * batch.
- */
-#define AUDIT_KEPT offsetof(struct alert, extra)
-
-struct audit_kept {
-	unsigned char alert[AUDIT_KEPT];
-	bool is_text;
-	size_t off, len; /* is_text: the line in the batch's text */
-};
-
-/* The alerts of a batch: at most two a packet (a sighting, a flow). */
-#define AUDIT_MAX_KEPT (2 * DETECT_BATCH)
-
+/* The alerts of a batch, as JSON lines: @len bytes of @text, which
+ * keeps its size from batch to batch. */
 struct audit_alerts {
-	struct audit_kept *kept; /* AUDIT_MAX_KEPT */
-	size_t n;
-	char *text; /* lines of alerts with extras */
-	size_t text_len, text_size;
+	char *text;
+	size_t len, size;
 };
 
 struct audit_pipe {
@@ -144,11 +46,11 @@ struct audit_pipe {
 	struct pcapfile *f;  /* a classic pcap file, read in blocks */
 	const struct detect *d;
 	const struct detect_ctx *ctx;
-	struct audit_out *out;		 /* written by the reader */
+	FILE *out;			 /* written by the reader */
 	struct detect_batch *ring;	 /* AUDIT_RING batches */
 	struct audit_alerts alerts[AUDIT_RING]; /* of each batch */
 	size_t applying;		 /* the batch being applied */
-	uint64_t lost; /* the applier's alerts lost for want of memory */
+	uint64_t lost; /* alerts lost for want of memory */
 	bool planned[AUDIT_RING];	 /* its batch was planned by the reader */
 	struct detect_day day;	     /* the reader's, carried across batches */
 	struct detect_day apply_day; /* the applier's, for the same */
@@ -172,67 +74,50 @@ struct audit_pipe {
  * memory runs out. */
 static bool audit_text_grow(struct audit_alerts *al, size_t len)
 {
-	if (al->text_size - al->text_len > len)
+	if (al->size - al->len > len)
 		return true;
-	size_t size = al->text_size ? al->text_size : 4096;
-	while (size - al->text_len <= len)
+	size_t size = al->size ? al->size : 4096;
+	while (size - al->len <= len)
 		size *= 2;
 	char *t = realloc(al->text, size);
 	if (!t)
 		return false;
 	al->text = t;
-	al->text_size = size;
+	al->size = size;
 	return true;
 }
 
-/* detect's callback, on the applier: keep the alert for the reader. */
+/* detect's callback, on the applier: @a as a line of its batch's text.
+ * Formatted now, since an alert's extras (a sighting's address and MAC)
+ * are text on the applier's stack. */
 static void audit_keep(const struct alert *a, void *arg)
 {
 	struct audit_pipe *ap = arg;
 	struct audit_alerts *al = &ap->alerts[ap->applying % AUDIT_RING];
-	struct audit_kept *k;
+	size_t room = al->size - al->len;
+	size_t need = room ? alert_format_json(a, al->text + al->len, room)
+			   : alert_format_json(a, NULL, 0);
 
-	if (al->n == AUDIT_MAX_KEPT)
-		return; /* cannot happen: two alerts a packet at most */
-	k = &al->kept[al->n];
-	if (a->n_extra == 0) {
-		memcpy(k->alert, a, AUDIT_KEPT);
-		k->is_text = false;
-		al->n++;
-		return;
+	if (need >= room) {
+		if (!audit_text_grow(al, need)) {
+			ap->lost++;
+			return;
+		}
+		alert_format_json(a, al->text + al->len, need + 1);
 	}
-	size_t need = alert_format_json(a, NULL, 0);
-	if (!audit_text_grow(al, need)) {
-		ap->lost++;
-		return;
-	}
-	alert_format_json(a, al->text + al->text_len, need + 1);
-	k->is_text = true;
-	k->off = al->text_len;
-	k->len = need;
-	al->text_len += need;
-	al->n++;
+	/* The newline where the terminator went. */
+	al->text[al->len + need] = '\n';
+	al->len += need + 1;
 }
 
-/* Write the alerts kept for batch @k, in the order they were raised. */
+/* Write the alerts of batch @k, in the order they were raised. */
 static void audit_write(struct audit_pipe *ap, size_t k)
 {
 	struct audit_alerts *al = &ap->alerts[k % AUDIT_RING];
-	struct alert a;
 
-	for (size_t i = 0; i < al->n; i++) {
-		const struct audit_kept *kp = &al->kept[i];
-
-		if (kp->is_text) {
-			audit_line(ap->out, al->text + kp->off, kp->len);
-			continue;
-		}
-		/* Its n_extra, kept with it, is 0. */
-		memcpy(&a, kp->alert, AUDIT_KEPT);
-		audit_alert(ap->out, &a);
-	}
-	al->n = 0;
-	al->text_len = 0;
+	if (al->len)
+		fwrite(al->text, 1, al->len, ap->out);
+	al->len = 0;
 }
 
 /* Fill @b with the next packets of the file; returns pcap_next_ex()'s
@@ -495,37 +380,23 @@ static void audit_close(struct audit_pipe *ap)
 		pcap_close(ap->p);
 }
 
-/* The buffers of @ap: the ring, the alerts kept, the output. */
+/* The ring of @ap; the batches' texts grow as alerts come. */
 static int audit_alloc(struct audit_pipe *ap)
 {
-	ap->out->buf = malloc(AUDIT_OUT_SIZE);
 	ap->ring = calloc(AUDIT_RING, sizeof(*ap->ring));
-	if (!ap->out->buf || !ap->ring)
-		return -1;
-	for (size_t i = 0; i < AUDIT_RING; i++) {
-		ap->alerts[i].kept =
-		    calloc(AUDIT_MAX_KEPT, sizeof(*ap->alerts[i].kept));
-		if (!ap->alerts[i].kept)
-			return -1;
-	}
-	return 0;
+	return ap->ring ? 0 : -1;
 }
 
 static void audit_release(struct audit_pipe *ap)
 {
-	for (size_t i = 0; i < AUDIT_RING; i++) {
-		free(ap->alerts[i].kept);
+	for (size_t i = 0; i < AUDIT_RING; i++)
 		free(ap->alerts[i].text);
-	}
 	free(ap->ring);
-	free(ap->out->buf);
-	free(ap->out->big);
 }
 
 int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct audit_out o = {.out = out};
 	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
 	struct audit_pipe ap = {
 	    .ctx = &ctx,
@@ -552,7 +423,7 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 		audit_close(&ap);
 		return 1;
 	}
-	ap.out = &o;
+	ap.out = out;
 	d = audit_alloc(&ap) == 0 ? detect_new(c, 0, audit_keep, &ap) : NULL;
 	if (!d) {
 		audit_release(&ap);
@@ -563,7 +434,6 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	}
 	ap.d = d;
 	rc = audit_read(&ap, d);
-	audit_flush(&o);
 	fflush(out);
 	if (rc == PCAP_ERROR) {
 		/* A file cut short mid-packet: report what was read, and say
@@ -575,9 +445,9 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	if (ap.undecodable)
 		fprintf(summary, "packets of an unsupported link type: %lu\n",
 			(unsigned long)ap.undecodable);
-	if (o.lost + ap.lost) {
+	if (ap.lost) {
 		fprintf(summary, "alerts not written for want of memory: %lu\n",
-			(unsigned long)(o.lost + ap.lost));
+			(unsigned long)ap.lost);
 		status = 1;
 	}
 	detect_summary_print(d, summary);
