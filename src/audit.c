@@ -21,9 +21,9 @@
  * each batch (counters, the flow table) and formats the alerts it raises
  * as JSON lines, one text a batch; the reader then writes that text out
  * with one call. Planning detection (zones, policy, flow keys) goes to
- * whichever of the two has time for it, which keeps them even in a
- * capture full of alerts. They meet in a ring of AUDIT_RING batches,
- * handed over under one lock: about ten thousand hand-overs a second.
+ * whichever of the two has time for it. They meet in a ring of
+ * AUDIT_RING batches, handed over under one lock: about ten thousand
+ * hand-overs a second.
  */
 #define AUDIT_RING 8
 /*
