@@ -3,14 +3,15 @@
 #   throughput: `bunrid -r` on COUNT (default 10 million) 64-byte packets
 #     with random addresses across 8 zones of 10 000 prefixes, against a
 #     bare libpcap read loop (build/bench/pcap_read) over the same file in
-#     the same run; best of 3 each. Target: ratio >= 0.5.
+#     the same run, the two taken in turn, best of 5 each (BENCH_AUDIT_ROUNDS).
+#     Target: ratio >= 0.5.
 #   for comparison, the same packets when alerts are rare, and packets
 #     drawn from 100 000 flows (alerts once per flow and repeat_interval).
 #   memory: peak RSS of `bunrid -r` with capture.max_flows = 1 000 000 on a
 #     capture of 2 million distinct flows, and on 4 million to show the
 #     bound holds for a larger capture. Target: <= 256 MiB.
 #   with BASELINE=path/to/another/bunrid, each workload is also run by that
-#     binary, alternating with this build's (best of 3 each), and both
+#     binary, alternating with this build's (best of 5 each), and both
 #     times printed: a change measured against the build before it.
 #   tools/bench/bench_audit.sh [BUILD] [COUNT]
 set -u
@@ -34,22 +35,34 @@ PY=/usr/bin/python3
 echo "bench_audit: generating $COUNT packets..."
 "$PY" tools/gen_pcap.py random "$T/r.pcap" --count "$COUNT" --prefixes "$T/b.pfx" || exit 1
 
-secs() { # best wall-clock seconds of 3 runs of "$@"
-	local best= i s e t
-	for i in 1 2 3; do
-		s=$(date +%s.%N)
-		"$@" >/dev/null 2>&1 || { echo "bench_audit: failed: $*" >&2; return 1; }
-		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+ROUNDS=${BENCH_AUDIT_ROUNDS:-5}
+# Wall-clock seconds of one run of "$@", output discarded.
+wall() {
+	local s e
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || { echo "bench_audit: failed: $*" >&2; return 1; }
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc -l
+}
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+# pair PCAP CONF: "BARE OURS", the best of ROUNDS runs each of the bare
+# loop and of bunrid -r, taken in turn so that both meet the same moments
+# of a shared, noisy machine.
+pair() {
+	local base='' ours='' t
+	for _ in $(seq "$ROUNDS"); do
+		t=$(wall "$BUILD/bench/pcap_read" "$1") || return 1
+		base=$(min "$base" "$t")
+		t=$(wall "$BUILD/bunrid" -r "$1" -c "$2") || return 1
+		ours=$(min "$ours" "$t")
 	done
-	echo "$best"
+	echo "$base $ours"
 }
 # versus NAME PCAP CONF: this build against $BASELINE, runs alternating.
 versus() {
 	[ -n "${BASELINE:-}" ] || return 0
-	local best_ours= best_base= i bin s e t
-	for i in 1 2 3; do
+	local best_ours='' best_base='' bin s e t
+	for _ in $(seq "$ROUNDS"); do
 		for bin in "$BUILD/bunrid" "$BASELINE"; do
 			s=$(date +%s.%N)
 			"$bin" -r "$2" -c "$3" >/dev/null 2>&1 ||
@@ -67,8 +80,7 @@ versus() {
 		"$1" "$best_ours" "$best_base" "$(echo "$best_base / $best_ours" | bc -l)"
 }
 
-base=$(secs "$BUILD/bench/pcap_read" "$T/r.pcap") || exit 1
-ours=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf") || exit 1
+read -r base ours < <(pair "$T/r.pcap" "$T/b.conf") && [ -n "$ours" ] || exit 1
 alerts=$("$BUILD/bunrid" -r "$T/r.pcap" -c "$T/b.conf" 2>/dev/null | wc -l)
 printf 'bench_audit: bare libpcap loop %.3f s (%.2f Mpps)\n' "$base" "$(echo "$COUNT / $base / 1000000" | bc -l)"
 printf 'bench_audit: bunrid -r        %.3f s (%.2f Mpps), %d alerts written\n' "$ours" "$(echo "$COUNT / $ours / 1000000" | bc -l)" "$alerts"
@@ -79,17 +91,16 @@ versus "each packet a new flow" "$T/r.pcap" "$T/b.conf"
 # prefixes in one zone (the rest is "internet"), so almost every packet is
 # intra-zone and the cost is detection itself, not writing alerts.
 "$PY" tools/bench/gen_conf.py 10000 "$T/one.conf" "$T/one.pfx" 1000000 1 || exit 1
-quiet=$(secs "$BUILD/bunrid" -r "$T/r.pcap" -c "$T/one.conf") || exit 1
-printf 'bench_audit: bunrid -r, alerts rare: %.3f s (%.2f Mpps); ratio_rare_alerts_vs_bare_pcap = %.3f\n' \
-	"$quiet" "$(echo "$COUNT / $quiet / 1000000" | bc -l)" "$(echo "$base / $quiet" | bc -l)"
+read -r qbase quiet < <(pair "$T/r.pcap" "$T/one.conf") && [ -n "$quiet" ] || exit 1
+printf 'bench_audit: bunrid -r, alerts rare: %.3f s (%.2f Mpps); bare loop %.3f s; ratio_rare_alerts_vs_bare_pcap = %.3f\n' \
+	"$quiet" "$(echo "$COUNT / $quiet / 1000000" | bc -l)" "$qbase" "$(echo "$qbase / $quiet" | bc -l)"
 versus "alerts rare" "$T/r.pcap" "$T/one.conf"
 
 # And traffic as a network carries it: the same number of packets drawn
 # from 100 000 random flows, so that each forbidden flow alerts once a
 # repeat_interval and its other packets are counted into that alert.
 "$PY" tools/gen_pcap.py random "$T/p.pcap" --count "$COUNT" --pool 100000 --prefixes "$T/b.pfx" || exit 1
-pbase=$(secs "$BUILD/bench/pcap_read" "$T/p.pcap") || exit 1
-pooled=$(secs "$BUILD/bunrid" -r "$T/p.pcap" -c "$T/b.conf") || exit 1
+read -r pbase pooled < <(pair "$T/p.pcap" "$T/b.conf") && [ -n "$pooled" ] || exit 1
 palerts=$("$BUILD/bunrid" -r "$T/p.pcap" -c "$T/b.conf" 2>/dev/null | wc -l)
 printf 'bench_audit: bunrid -r, packets of 100 000 flows: %.3f s (%.2f Mpps), %d alerts; bare loop %.3f s; ratio_flows_vs_bare_pcap = %.3f\n' \
 	"$pooled" "$(echo "$COUNT / $pooled / 1000000" | bc -l)" "$palerts" "$pbase" "$(echo "$pbase / $pooled" | bc -l)"
