@@ -45,7 +45,9 @@ struct capture_if_stats {
 struct capture;
 
 /*
- * Capture for @c. @monitor forces observe-only (action=observed). Alerts
+ * Capture for @c. @monitor: the daemon enforces no ruleset, so every alert
+ * says action=observed (@c's daemon.mode is not consulted: the running
+ * daemon's mode may differ from a reloaded file's). Alerts
  * from detection and capture-loss go to @fn. Opens what it can now; the
  * rest is retried from capture_tick().
  */

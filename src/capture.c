@@ -103,7 +103,6 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h,
 	/* Only a frame sent to the gateway meets its ruleset: one a switch
 	 * floods past it (promiscuous capture) is merely observed. */
 	ctx.enforcing = !cap->monitor && ci->zone != ZONE_NONE &&
-			cap->conf->mode == CONF_MODE_ENFORCE &&
 			(!ci->has_hwaddr || ci->linktype != DLT_EN10MB ||
 			 !memcmp(d->dst_mac, ci->hwaddr, 6));
 	/* A batch shares one context: a packet of another starts a new one. */

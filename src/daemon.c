@@ -50,7 +50,10 @@ struct bunrid {
 	struct conf *conf;
 	char conf_hash[SHA256_HEX];
 	char disk_hash_alerted[SHA256_HEX];
+	/* The mode bunrid started in, which a reload keeps; false for good
+	 * once the ruleset is removed on request (@removed). */
 	bool enforcing;
+	bool removed;
 
 	struct ev *ev;
 	int sigfd;
@@ -396,6 +399,30 @@ static void config_hash_check(struct bunrid *b)
 }
 
 /*
+ * When the configuration just loaded asks for another mode than the one
+ * running: what stays as it is until bunrid restarts. Removing the rules
+ * is an explicit act (bunrictl remove-ruleset, or nft), never a side effect
+ * of a reload; and a reload does not install them either.
+ */
+static const char *reload_mode_note(const struct bunrid *b,
+				    const struct conf *nc)
+{
+	bool want = !b->o.monitor && nc->mode == CONF_MODE_ENFORCE;
+
+	if (want == b->enforcing)
+		return NULL;
+	if (b->enforcing)
+		return "daemon.mode is monitor: the ruleset stays installed and "
+		       "enforced until bunrid restarts (bunrictl "
+		       "remove-ruleset removes it now)";
+	if (b->removed)
+		return "the ruleset was removed with bunrictl remove-ruleset: "
+		       "bunrid only watches until it restarts";
+	return "daemon.mode is enforce: bunrid only watches until it "
+	       "restarts, which installs the ruleset";
+}
+
+/*
  * Load, validate and apply a new configuration. On any failure the
  * running configuration, ruleset and capture stay as they were, and the
  * reason goes to the log and, when @out is set, to the caller.
@@ -447,7 +474,7 @@ static int reload(struct bunrid *b, FILE *out)
 	nftmon_stop(b);
 	/* Detection restarts with the new configuration: the capture
 	 * process is replaced (its flow table starts afresh). */
-	sep_reconfigure(b->sep, nc, b->o.monitor || nc->mode == CONF_MODE_MONITOR);
+	sep_reconfigure(b->sep, nc, !b->enforcing);
 	struct conf *oc = b->conf;
 	b->conf = nc;
 	expiry_reset(b, oc);
@@ -470,8 +497,13 @@ static int reload(struct bunrid *b, FILE *out)
 	else
 		change_record(b, "configuration reloaded (sha256 %.16s)",
 			      b->conf_hash);
+	const char *note = reload_mode_note(b, nc);
+	if (note)
+		log_warnx("reload: %s", note);
 	if (out)
-		fprintf(out, "reloaded %s\n", nc->path);
+		fprintf(out, "reloaded %s\n%s%s%s", nc->path,
+			note ? "note: " : "", note ? note : "",
+			note ? "\n" : "");
 	return 0;
 }
 
@@ -770,6 +802,7 @@ static int remove_ruleset(struct bunrid *b, const struct ctl_request *r,
 	ruleset_free(b->rs);
 	b->rs = NULL;
 	b->enforcing = false;
+	b->removed = true;
 	sep_reconfigure(b->sep, b->conf, true);
 	change_record(b,
 		      "ruleset removed on request of uid %d (pid %d): table "

@@ -82,6 +82,25 @@ syslog_wait 'alert=cross-zone .*dport=446' 5 && ok "detection works after the re
 ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
 	ok "the ruleset stayed" || fail "ruleset gone"
 
+# daemon.mode changed to monitor, then a reload: the mode bunrid started
+# in stays (removing the rules is an explicit act, not a reload's side
+# effect), the answer says so, and alerts still say what happens.
+sed -i 's/mode = "enforce";/mode = "monitor";/' "$conf"
+out=$(ctl reload 2>&1)
+grep -q "^reloaded " <<<"$out" && grep -q "^note: daemon.mode is monitor: the ruleset stays" <<<"$out" &&
+	ok "a reload to monitor mode says the ruleset stays until restart" ||
+	fail "reload to monitor mode" "$out"
+syslog_wait "reload: daemon.mode is monitor" 5 && ok "and logs it" || fail "mode note not logged"
+listen_tcp "$(lab_ns mn)" 449
+tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 449 && fail "forbidden flow passes after the reload" ||
+	ok "the ruleset still blocks after the reload"
+syslog_wait 'alert=cross-zone .*dport=449 .*action=dropped' 5 &&
+	ok "its alert says action=dropped" || fail "no action=dropped alert after the reload"
+sed -i 's/mode = "monitor";/mode = "enforce";/' "$conf"
+out=$(ctl reload 2>&1)
+[ "$out" = "reloaded $conf" ] && ok "a reload back to the running mode has no note" ||
+	fail "reload back to enforce" "$out"
+
 # The administrator's explicit removal: the table goes (the unprivileged
 # parent still holds CAP_NET_ADMIN for it), the daemon keeps watching.
 out=$(ctl remove-ruleset 2>&1)
@@ -101,5 +120,20 @@ syslog_wait 'alert=cross-zone .*dport=447 .*action=observed' 8 &&
 out=$(ctl remove-ruleset 2>&1)
 [ $? -eq 1 ] && grep -q "not enforcing" <<<"$out" && ok "a second removal is refused" ||
 	fail "second removal" "$out"
+
+# A reload (the signal after rotating the JSON file, too) keeps the
+# removal: no table comes back, and alerts still say action=observed.
+out=$(ctl reload 2>&1)
+grep -q "^note: the ruleset was removed with bunrictl remove-ruleset" <<<"$out" &&
+	ok "a reload after the removal says bunrid only watches until restart" ||
+	fail "reload after removal" "$out"
+ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+	fail "the table came back with the reload" || ok "no table after the reload"
+listen_tcp "$(lab_ns mn)" 448
+tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 448 && ok "forbidden traffic still passes" ||
+	fail "traffic blocked after the reload"
+syslog_wait 'alert=cross-zone .*dport=448 .*action=observed' 8 &&
+	ok "and its alert says action=observed" ||
+	fail "after the reload" "$(grep 'dport=448' "$SYSLOG_DIR/syslog")"
 
 finish
