@@ -14,8 +14,10 @@
 #   bunrictl.8    every getopt flag and long option; every command of the
 #                 usage text and of the daemon's dispatcher as ".It Ic CMD"
 # Each checker is first run against a page with one item removed, which it
-# must catch.
-#   tests/golden/test_manpages.sh [BUILD]      (BUILD is not used)
+# must catch. Last, the validation error that bunrid.8 and the README show
+# as an example is the one BUILD/bunrid -t prints for that mistake in the
+# sample configuration.
+#   tests/golden/test_manpages.sh [BUILD]
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -240,6 +242,24 @@ for f in $(grep -oE '^\.Pa bunri[a-z-]*\.conf' "$CONF5" | awk '{print $2}'); do
 	[ -f "conf/$f" ] && ok "sample $f named in bunri.conf.5 exists" ||
 		not_ok "bunri.conf.5 names conf/$f, which does not exist"
 done
+
+# The example mistake: channel vdi's "to" misspelt in the sample file.
+BUILD=${1:-build}
+if [ -x "$BUILD/bunrid" ]; then
+	sed '/name = "vdi"/,/}/ s/to = "internet"/to = "lgwn"/' conf/bunri.conf >"$TMP/typo.conf"
+	got=$("$BUILD/bunrid" -t -c "$TMP/typo.conf" 2>&1 | sed "s|^$TMP/typo.conf|/etc/bunri/bunri.conf|")
+	if [ -z "$got" ] || cmp -s conf/bunri.conf "$TMP/typo.conf"; then
+		not_ok "the example mistake could not be made in conf/bunri.conf"
+	else
+		for doc in README.md "$BUNRID8"; do
+			grep -qxF -- "$got" "$doc" &&
+				ok "$doc shows the error bunrid prints: $got" ||
+				not_ok "$doc does not show the error bunrid prints: $got"
+		done
+	fi
+else
+	not_ok "$BUILD/bunrid not built"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
