@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <libconfig.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ struct net_ref {
 
 struct loader {
 	const char *name;
+	const char *dir; /* where a relative @include is looked for, or NULL */
 	FILE *err;
 	uint32_t today;
 	unsigned errors;
@@ -138,10 +140,25 @@ static int setting_line(const config_setting_t *s)
 static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
 		     const char *tag, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
+/*
+ * The directory to show before @file, a file an error is in, with the
+ * '/' after it: an @include'd file is named by the path as written, and a
+ * relative one is shown where it was found. "" for the others.
+ */
+static const char *shown_dir(const struct loader *l, const char *file,
+			     const char **slash)
+{
+	bool rel = file != l->name && file[0] != '/' && l->dir &&
+		   strcmp(l->dir, ".") != 0;
+
+	*slash = rel ? "/" : "";
+	return rel ? l->dir : "";
+}
+
 static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
 		     const char *tag, const char *fmt, va_list ap)
 {
-	const char *file = l->name;
+	const char *file = l->name, *dir, *slash;
 	char *body = NULL, *text = NULL;
 
 	if (!l->err)
@@ -152,11 +169,14 @@ static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
 		if (config_setting_source_file(s))
 			file = config_setting_source_file(s);
 	}
+	dir = shown_dir(l, file, &slash);
 	if (vasprintf(&body, fmt, ap) < 0)
 		body = NULL;
 	if (!body ||
-	    (line > 0 ? asprintf(&text, "%s:%d: %s%s", file, line, tag, body)
-		      : asprintf(&text, "%s: %s%s", file, tag, body)) < 0)
+	    (line > 0 ? asprintf(&text, "%s%s%s:%d: %s%s", dir, slash, file,
+				 line, tag, body)
+		      : asprintf(&text, "%s%s%s: %s%s", dir, slash, file, tag,
+				 body)) < 0)
 		text = NULL;
 	free(body);
 	if (text && l->n_msgs == l->cap_msgs) {
@@ -1575,16 +1595,17 @@ static struct conf *conf_finish(struct loader *l, config_t *cfg, int ok,
 	struct conf *c = NULL;
 
 	if (!ok) {
-		const char *file = config_error_file(cfg);
+		const char *file = config_error_file(cfg), *slash;
 
 		l->errors++;
 		if (!file)
 			file = l->name;
+		const char *dir = shown_dir(l, file, &slash);
 		if (l->err && config_error_line(cfg) > 0)
-			fprintf(l->err, "%s:%d: %s\n", file,
+			fprintf(l->err, "%s%s%s:%d: %s\n", dir, slash, file,
 				config_error_line(cfg), config_error_text(cfg));
 		else if (l->err)
-			fprintf(l->err, "%s: %s\n", file,
+			fprintf(l->err, "%s%s%s: %s\n", dir, slash, file,
 				config_error_text(cfg));
 	} else {
 		c = conf_build(l, cfg, path);
@@ -1618,9 +1639,23 @@ struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 		return NULL;
 	}
 	config_init(&cfg);
+	/* "@include" paths are taken from the file's own directory, not from
+	 * wherever bunrid was started (under systemd, "/"). */
+	char *dir = strdup(path);
+	if (!dir) {
+		fclose(f);
+		config_destroy(&cfg);
+		if (err)
+			fprintf(err, "%s: out of memory\n", path);
+		return NULL;
+	}
+	l.dir = dirname(dir);
+	config_set_include_dir(&cfg, l.dir);
 	ok = config_read(&cfg, f);
 	fclose(f);
-	return conf_finish(&l, &cfg, ok, path);
+	struct conf *c = conf_finish(&l, &cfg, ok, path);
+	free(dir);
+	return c;
 }
 
 struct conf *conf_load_string(const char *text, const char *name,

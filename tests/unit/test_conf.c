@@ -1071,6 +1071,78 @@ START_TEST(design_md_loads_from_disk)
 }
 END_TEST
 
+/* Write @text to @dir/@name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(include_from_the_files_directory)
+{
+	/* A relative @include is found beside the file whatever the working
+	 * directory (under systemd, "/"), and its mistakes name it. */
+	char dir[] = "/tmp/test_conf_inc_XXXXXX";
+	char path[256], cwd[4096], want[512];
+	char *buf = NULL;
+	size_t len = 0;
+	struct conf *c;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	write_file(dir, "main.conf",
+		   "version = 1;\n@include \"zones.inc\"\n");
+	write_file(dir, "zones.inc",
+		   "zones = ( { name = \"a\"; networks = [ \"10.1.0.0/16\" ]; "
+		   "} );\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	ck_assert_int_eq(chdir("/"), 0);
+	c = conf_load(path, TODAY, stderr);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->n_zones, 1);
+	ck_assert_str_eq(c->zones[0].name, "a");
+	conf_free(c);
+
+	write_file(dir, "zones.inc",
+		   "zones = (\n { name = \"a\"; networks = [ \"10.1.0.1/16\" ]; "
+		   "} );\n");
+	f = open_memstream(&buf, &len);
+	c = conf_load(path, TODAY, f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want),
+		 "%s/zones.inc:2: zone 'a': bad network '10.1.0.1/16': host "
+		 "bits set\n",
+		 dir);
+	ck_assert_str_eq(buf, want);
+	free(buf);
+
+	write_file(dir, "zones.inc", "zones = ( { name = ; } );\n");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	c = conf_load(path, TODAY, f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s/zones.inc:1: syntax error\n", dir);
+	ck_assert_str_eq(buf, want);
+	free(buf);
+
+	ck_assert_int_eq(chdir(cwd), 0);
+	snprintf(path, sizeof(path), "%s/zones.inc", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(sample_conf_loads)
 {
 	char *buf = NULL;
@@ -1165,6 +1237,7 @@ static Suite *conf_suite(void)
 
 	tcase_add_test(tc, design_example_every_field);
 	tcase_add_test(tc, design_md_loads_from_disk);
+	tcase_add_test(tc, include_from_the_files_directory);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, monitor_mode_and_settings);
 	tcase_add_test(tc, ports_forms_sorted_and_merged);
