@@ -4,7 +4,9 @@
 # with only CAP_NET_ADMIN and CAP_NET_RAW; the capture process, which alone
 # decodes packets, runs as daemon.user with no capability at all and
 # no_new_privs; a capture process that dies is logged and restarted while
-# the parent (and the ruleset) stay.
+# the parent (and the ruleset) stay. Then the modes: a reload keeps the one
+# bunrid started in, remove-ruleset leaves it watching, and monitor mode
+# (-m, or daemon.mode) installs nothing and alerts action=observed.
 set -u
 BUILD=${1:-build}
 export BUNRI_LAB=bt-priv
@@ -135,5 +137,33 @@ tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 448 && ok "forbidden traffic still pa
 syslog_wait 'alert=cross-zone .*dport=448 .*action=observed' 8 &&
 	ok "and its alert says action=observed" ||
 	fail "after the reload" "$(grep 'dport=448' "$SYSLOG_DIR/syslog")"
+
+# Monitor mode, the way to begin: bunrid -m, then daemon.mode = "monitor".
+# Nothing is installed, forbidden traffic passes, and every alert says
+# action=observed.
+port=450
+for how in "-m" "monitor"; do
+	bunrid_stop
+	args=()
+	if [ "$how" = "-m" ]; then
+		args=(-m)
+	else
+		sed -i 's/mode = "enforce";/mode = "monitor";/' "$conf"
+	fi
+	bunrid_start "$BUILD" "$conf" "$T" "${args[@]}" ||
+		{ fail "bunrid starts in monitor mode ($how)"; continue; }
+	ctl status | grep -q "^mode: *monitor" && ok "monitor mode ($how): status says monitor" ||
+		fail "monitor mode ($how): status" "$(ctl status | head -2)"
+	ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+		fail "monitor mode ($how) installed a table" ||
+		ok "monitor mode ($how): no ruleset installed"
+	listen_tcp "$(lab_ns mn)" $port
+	tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 $port && ok "monitor mode ($how): forbidden traffic passes" ||
+		fail "monitor mode ($how): traffic blocked"
+	syslog_wait "alert=cross-zone .*dport=$port .*action=observed" 8 &&
+		ok "monitor mode ($how): its alert says action=observed" ||
+		fail "monitor mode ($how): no observed alert" "$(grep "dport=$port" "$SYSLOG_DIR/syslog")"
+	port=$((port + 1))
+done
 
 finish
