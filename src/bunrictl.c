@@ -127,17 +127,26 @@ int main(int argc, char **argv)
 	const char *sock = CONF_DEFAULT_SOCKET;
 	char *from_conf = NULL;
 	char line[CTL_MAX_REQUEST + 1];
-	bool json = false;
+	bool json = false, sock_given = false;
 	size_t used = 0;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "+s:c:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			sock = optarg;
-			break;
 		case 'c':
-			free(from_conf);
+			/* One way to name the daemon: two could disagree. */
+			if (sock_given) {
+				fprintf(stderr, "bunrictl: -s and -c name the "
+						"socket once, and not both\n");
+				free(from_conf);
+				return 1;
+			}
+			sock_given = true;
+			if (ch == 's') {
+				sock = optarg;
+				break;
+			}
 			from_conf = socket_from_conf(optarg);
 			sock = from_conf;
 			break;

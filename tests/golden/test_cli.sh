@@ -167,6 +167,13 @@ out=$("$BUILD/bunrictl" -s "$T/none.sock" status 2>&1)
 	ok "bunrictl: clear message when no daemon runs" || fail "bunrictl no daemon" "$out"
 out=$("$BUILD/bunrictl" 2>&1)
 [ $? -eq 1 ] && grep -q usage <<<"$out" && ok "bunrictl: usage" || fail "bunrictl usage" "$out"
+for both in "-s $T/none.sock -c conf/bunri.conf" "-c conf/bunri.conf -s $T/none.sock" \
+	"-s $T/a.sock -s $T/none.sock"; do
+	# shellcheck disable=SC2086
+	out=$("$BUILD/bunrictl" $both status 2>&1)
+	[ $? -eq 1 ] && grep -q "not both" <<<"$out" &&
+		ok "bunrictl: $both refused" || fail "bunrictl $both" "$out"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
