@@ -134,6 +134,10 @@ struct zone_table;
  */
 struct conf {
 	char *path;
+	/* The files "@include"d, as found (in order of first setting), each
+	 * one once; the daemon watches them beside @path. */
+	char **includes;
+	size_t n_includes;
 
 	enum conf_mode mode;
 	char *table;

@@ -1556,6 +1556,42 @@ static void lookup_build(struct loader *l)
 	free(p);
 }
 
+/* Add the file setting @s comes from, and those of the settings in it,
+ * to the includes of @l->c: those not from the main file. */
+static void includes_collect(struct loader *l, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	struct conf *c = l->c;
+
+	if (file) {
+		const char *slash, *dir = shown_dir(l, file, &slash);
+		char *full = NULL;
+		bool seen = false;
+
+		if (asprintf(&full, "%s%s%s", dir, slash, file) < 0) {
+			oom(l);
+			return;
+		}
+		for (size_t i = 0; i < c->n_includes && !seen; i++)
+			seen = !strcmp(c->includes[i], full);
+		if (seen) {
+			free(full);
+		} else {
+			char **v = realloc(c->includes, (c->n_includes + 1) *
+							    sizeof(*v));
+			if (!v) {
+				free(full);
+				oom(l);
+				return;
+			}
+			c->includes = v;
+			c->includes[c->n_includes++] = full;
+		}
+	}
+	for (int i = 0; i < config_setting_length(s); i++)
+		includes_collect(l, config_setting_get_elem(s, (unsigned)i));
+}
+
 /* Validate the parsed tree @cfg into a new struct conf, or NULL. */
 static struct conf *conf_build(struct loader *l, config_t *cfg,
 			       const char *path)
@@ -1579,6 +1615,8 @@ static struct conf *conf_build(struct loader *l, config_t *cfg,
 		host_parse(l, root);
 		if (l->errors == 0)
 			lookup_build(l);
+		if (l->errors == 0)
+			includes_collect(l, root);
 	}
 	free(l->nets);
 	free(l->same_as);
@@ -1682,6 +1720,7 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	free(c->path);
+	strv_free(c->includes, c->n_includes);
 	free(c->table);
 	free(c->user);
 	free(c->control_socket);

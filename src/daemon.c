@@ -50,6 +50,11 @@ struct bunrid {
 	struct conf *conf;
 	char conf_hash[SHA256_HEX];
 	char disk_hash_alerted[SHA256_HEX];
+	/* The same two for each of conf->includes[]. */
+	struct included {
+		char loaded[SHA256_HEX];
+		char alerted[SHA256_HEX];
+	} *inc;
 	/* The mode bunrid started in, which a reload keeps; false for good
 	 * once the ruleset is removed on request (@removed). */
 	bool enforcing;
@@ -380,22 +385,46 @@ static void expiry_check(struct bunrid *b)
 	}
 }
 
-static void config_hash_check(struct bunrid *b)
+/* config-changed once per new content of @path, loaded as @loaded. */
+static void file_hash_check(struct bunrid *b, const char *path,
+			    const char *loaded, char alerted[SHA256_HEX])
 {
 	char hash[SHA256_HEX];
 	struct alert a;
 
-	if (sha256_file_hex(b->conf->path, hash) < 0) {
+	if (sha256_file_hex(path, hash) < 0)
 		strcpy(hash, "unreadable");
-	}
-	if (!strcmp(hash, b->conf_hash) || !strcmp(hash, b->disk_hash_alerted))
+	if (!strcmp(hash, loaded) || !strcmp(hash, alerted))
 		return;
-	strcpy(b->disk_hash_alerted, hash);
+	strcpy(alerted, hash);
 	simple_alert(&a, ALERT_CONFIG_CHANGED, LOG_WARNING);
-	alert_add_str(&a, "file", b->conf->path);
-	alert_add_str(&a, "loaded_sha256", b->conf_hash);
+	alert_add_str(&a, "file", path);
+	alert_add_str(&a, "loaded_sha256", loaded);
 	alert_add_str(&a, "disk_sha256", hash);
 	emit(b, &a);
+}
+
+/* The configuration file and every file it includes, against what was
+ * loaded. */
+static void config_hash_check(struct bunrid *b)
+{
+	file_hash_check(b, b->conf->path, b->conf_hash, b->disk_hash_alerted);
+	for (size_t i = 0; i < b->conf->n_includes; i++)
+		file_hash_check(b, b->conf->includes[i], b->inc[i].loaded,
+				b->inc[i].alerted);
+}
+
+/* Remember the content of the files @b->conf includes, as loaded. */
+static void includes_hash(struct bunrid *b)
+{
+	free(b->inc);
+	b->inc = calloc(b->conf->n_includes ? b->conf->n_includes : 1,
+			sizeof(*b->inc));
+	if (!b->inc)
+		fatal("configuration");
+	for (size_t i = 0; i < b->conf->n_includes; i++)
+		if (sha256_file_hex(b->conf->includes[i], b->inc[i].loaded) < 0)
+			strcpy(b->inc[i].loaded, "unreadable");
 }
 
 /*
@@ -489,6 +518,7 @@ static int reload(struct bunrid *b, FILE *out)
 	if (sha256_file_hex(nc->path, b->conf_hash) < 0)
 		strcpy(b->conf_hash, "unreadable");
 	b->disk_hash_alerted[0] = '\0';
+	includes_hash(b);
 	b->reloads++;
 	if (b->enforcing)
 		change_record(b, "configuration reloaded (sha256 %.16s), "
@@ -989,6 +1019,7 @@ int daemon_run(const struct daemon_options *o)
 	b->enforcing = !o->monitor && b->conf->mode == CONF_MODE_ENFORCE;
 	if (sha256_file_hex(b->conf->path, b->conf_hash) < 0)
 		fatal("%s", b->conf->path);
+	includes_hash(b);
 	b->ev = ev_new();
 	if (!b->ev)
 		fatal("start-up");
@@ -1040,6 +1071,7 @@ int daemon_run(const struct daemon_options *o)
 	free(b->expiring_alerted);
 	free(b->expired_alerted);
 	conf_free(b->conf);
+	free(b->inc);
 	free(b);
 	return rc;
 }

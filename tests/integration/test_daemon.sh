@@ -82,6 +82,13 @@ want_conf '"2001:db8::/32" ]'
 want_conf "expires = \"$YESTERDAY\""
 want_conf "json_file = \"$tmp/alerts.jsonl\""
 want_conf "max_flows = $MAX_FLOWS;"
+# The log group from a file of its own, included by a relative path: it
+# is found beside the configuration, and its edits are watched too.
+sed -n '/^log: {$/,/^};$/p' "$conf" >"$tmp/log.inc"
+sed -i '/^log: {$/,/^};$/d' "$conf"
+echo '@include "log.inc"' >>"$conf"
+grep -q "max_alerts_per_second = $RATE;" "$tmp/log.inc" && ! grep -q "^log:" "$conf" ||
+	{ fail "lab configuration" "the log group did not move to log.inc"; finish; }
 if "$BUILD/bunrid" -t -c "$conf" >"$tmp/t.out" 2>&1 &&
 	grep -q "configuration OK" "$tmp/t.out"; then
 	ok "lab configuration validates"
@@ -176,8 +183,10 @@ trig3=$!
 trig4=$!
 (tcp_probe "$NS_LG" 10.2.0.7 203.0.113.80 8081 && echo passed >"$tmp/lapsed") &
 trig5=$!
-# Edit the file on disk without a reload: a comment is enough.
+# Edit the file and the one it includes on disk without a reload: a
+# comment is enough.
 echo "# edited by test_daemon.sh without a reload" >>"$conf"
+echo "# edited by test_daemon.sh without a reload" >>"$tmp/log.inc"
 edit_time=$(date +%s%N)
 
 expect_alert "cross-zone lgwan->mynumber reaches syslog at local4.crit" \
@@ -212,6 +221,8 @@ expect_alert "channel-expiring 3 days ahead" \
 	dst_zone=internet "expires=$SOON" days_left=3
 expect_alert "config-changed: file edited on disk, no reload" \
 	config-changed warning 12 "file=$conf"
+expect_alert "config-changed: an included file edited on disk" \
+	config-changed warning 12 "file=$tmp/log.inc"
 # Every probe has given its answer before the answers are read.
 wait "$trig1" "$trig2" "$trig3" "$trig4" "$trig5"
 if [ -e "$tmp/rogue.ok" ]; then

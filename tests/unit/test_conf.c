@@ -1028,6 +1028,7 @@ START_TEST(design_md_loads_from_disk)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c->path, path);
 	ck_assert_uint_eq(c->n_zones, 4);
+	ck_assert_uint_eq(c->n_includes, 0);
 	conf_free(c);
 
 	/* errors name the path */
@@ -1108,6 +1109,10 @@ START_TEST(include_from_the_files_directory)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->n_zones, 1);
 	ck_assert_str_eq(c->zones[0].name, "a");
+	/* the included file, as found, for the daemon to watch */
+	ck_assert_uint_eq(c->n_includes, 1);
+	snprintf(want, sizeof(want), "%s/zones.inc", dir);
+	ck_assert_str_eq(c->includes[0], want);
 	conf_free(c);
 
 	write_file(dir, "zones.inc",
