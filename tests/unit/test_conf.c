@@ -1011,6 +1011,22 @@ START_TEST(all_errors_in_one_pass_in_line_order)
 }
 END_TEST
 
+/* conf_load(@path) refuses the file, printing exactly @want. */
+static void expect_load_fail(const char *path, const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct conf *c;
+
+	ck_assert_ptr_nonnull(f);
+	c = conf_load(path, TODAY, f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(buf, want);
+	free(buf);
+}
+
 START_TEST(design_md_loads_from_disk)
 {
 	/* the same example through conf_load(), from a real file */
@@ -1038,37 +1054,19 @@ START_TEST(design_md_loads_from_disk)
 	      " networks = [ \"10.0.0.1/8\" ]; } );\n",
 	      f);
 	fclose(f);
-	char *buf = NULL, want[256];
-	size_t len = 0;
-	f = open_memstream(&buf, &len);
-	c = conf_load(path, TODAY, f);
-	fclose(f);
-	ck_assert_ptr_null(c);
+	char want[256];
 	snprintf(want, sizeof(want),
 		 "%s:3: zone 'a': bad network '10.0.0.1/8': host bits set\n",
 		 path);
-	ck_assert_str_eq(buf, want);
-	free(buf);
+	expect_load_fail(path, want);
 	unlink(path);
 
 	/* a missing file */
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	c = conf_load(path, TODAY, f);
-	fclose(f);
-	ck_assert_ptr_null(c);
 	snprintf(want, sizeof(want), "%s: No such file or directory\n", path);
-	ck_assert_str_eq(buf, want);
-	free(buf);
+	expect_load_fail(path, want);
 
 	/* a directory: libconfig's scanner would exit the process on it */
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	c = conf_load("/", TODAY, f);
-	fclose(f);
-	ck_assert_ptr_null(c);
-	ck_assert_str_eq(buf, "/: not a regular file\n");
-	free(buf);
+	expect_load_fail("/", "/: not a regular file\n");
 }
 END_TEST
 
@@ -1091,10 +1089,7 @@ START_TEST(include_from_the_files_directory)
 	 * directory (under systemd, "/"), and its mistakes name it. */
 	char dir[] = "/tmp/test_conf_inc_XXXXXX";
 	char path[256], cwd[4096], want[512];
-	char *buf = NULL;
-	size_t len = 0;
 	struct conf *c;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
@@ -1118,26 +1113,15 @@ START_TEST(include_from_the_files_directory)
 	write_file(dir, "zones.inc",
 		   "zones = (\n { name = \"a\"; networks = [ \"10.1.0.1/16\" ]; "
 		   "} );\n");
-	f = open_memstream(&buf, &len);
-	c = conf_load(path, TODAY, f);
-	fclose(f);
-	ck_assert_ptr_null(c);
 	snprintf(want, sizeof(want),
 		 "%s/zones.inc:2: zone 'a': bad network '10.1.0.1/16': host "
 		 "bits set\n",
 		 dir);
-	ck_assert_str_eq(buf, want);
-	free(buf);
+	expect_load_fail(path, want);
 
 	write_file(dir, "zones.inc", "zones = ( { name = ; } );\n");
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	c = conf_load(path, TODAY, f);
-	fclose(f);
-	ck_assert_ptr_null(c);
 	snprintf(want, sizeof(want), "%s/zones.inc:1: syntax error\n", dir);
-	ck_assert_str_eq(buf, want);
-	free(buf);
+	expect_load_fail(path, want);
 
 	ck_assert_int_eq(chdir(cwd), 0);
 	snprintf(path, sizeof(path), "%s/zones.inc", dir);
