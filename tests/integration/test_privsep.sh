@@ -6,7 +6,8 @@
 # no_new_privs; a capture process that dies is logged and restarted while
 # the parent (and the ruleset) stay. Then the modes: a reload keeps the one
 # bunrid started in, remove-ruleset leaves it watching, and monitor mode
-# (-m, or daemon.mode) installs nothing and alerts action=observed.
+# (-m, or daemon.mode) installs nothing and alerts action=observed. Last,
+# the notifications systemd gets: READY=1, WATCHDOG=1, RELOADING=1, STOPPING=1.
 set -u
 BUILD=${1:-build}
 export BUNRI_LAB=bt-priv
@@ -165,5 +166,35 @@ for how in "-m" "monitor"; do
 		fail "monitor mode ($how): no observed alert" "$(grep "dport=$port" "$SYSLOG_DIR/syslog")"
 	port=$((port + 1))
 done
+
+
+# What systemd hears (Type=notify, WatchdogSec): a listener on a
+# NOTIFY_SOCKET of our own records each notification as a line.
+bunrid_stop
+"$PYTHON" - "$T/notify.sock" "$T/notify.log" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)  # the daemon notifies as daemon.user
+with open(sys.argv[2], "a", buffering=1) as log:
+    while True:
+        log.write(s.recv(4096).decode(errors="replace").replace("\n", " ") + "\n")
+PY
+cleanup_add "kill $! 2>/dev/null"
+wait_for "[ -S '$T/notify.sock' ]" 5 || fail "notify listener"
+: >>"$T/notify.log"
+NOTIFY_SOCKET=$T/notify.sock bunrid_start "$BUILD" "$conf" "$T" ||
+	fail "bunrid starts with NOTIFY_SOCKET"
+wait_for "grep -q '^READY=1 STATUS=monitor mode, ' '$T/notify.log'" 5 &&
+	ok "systemd: READY=1 with a STATUS= line" || fail "no READY=1" "$(cat "$T/notify.log")"
+wait_for "[ \$(grep -c '^WATCHDOG=1' '$T/notify.log') -ge 2 ]" 5 &&
+	ok "systemd: WATCHDOG=1 every second" || fail "no WATCHDOG=1" "$(sort "$T/notify.log" | uniq -c)"
+kill -HUP "$BUNRID_PID"
+wait_for "grep -A 100 '^RELOADING=1' '$T/notify.log' | grep -q '^READY=1\$'" 5 &&
+	ok "systemd: SIGHUP sends RELOADING=1, then READY=1" ||
+	fail "reload notifications" "$(grep -v WATCHDOG "$T/notify.log")"
+kill "$BUNRID_PID"
+wait_for "grep -q '^STOPPING=1' '$T/notify.log'" 5 &&
+	ok "systemd: SIGTERM sends STOPPING=1" || fail "no STOPPING=1" "$(grep -v WATCHDOG "$T/notify.log")"
 
 finish
