@@ -20,7 +20,10 @@
 #    `nft delete rule`, `nft insert rule` are refused or have no effect; on
 #    a table bunrid adopted without the owner flag each is undone within a
 #    second and logged as ruleset-tampered (pid, comm) and ruleset-restored;
-#  - SIGTERM leaves the ruleset in place (fail closed).
+#  - SIGTERM leaves the ruleset in place (fail closed);
+#  - the gateway's own services: without a host group they are left alone;
+#    with one, only the listed service from the listed zone and source
+#    reaches the gateway, and the gateway's own connections get replies.
 #
 #   tests/integration/test_enforce.sh [BUILD]     (root; "N passed, N failed")
 set -u
@@ -587,6 +590,50 @@ check "finally: table inet bunri in place" \
 	cmp -s "$T/table.before" <(table_norm)
 check_not "finally: lgwan > mynumber still blocked" \
 	tcp_probe "$(ns lg)" 10.2.0.7 10.1.0.9 8080
+
+# ---- the gateway's own services (host group) -------------------------------
+#
+# Without a host group the gateway's own traffic is left alone; with one,
+# only the listed services can be reached, from the listed zone and
+# sources, and the gateway's own connections still get their replies.
+
+listen_tcp "$(ns gw)" 22
+listen_tcp "$(ns gw)" 2323
+listen_tcp "$(ns lg)" 2424
+if bunrid_start "$BUILD" "$CONF" "$T/log"; then
+	check "no host group: the gateway's port 2323 is reachable from lgwan" \
+		tcp_probe "$(ns lg)" 10.2.0.7 10.2.0.1 2323
+	bunrid_stop
+else
+	fail "bunrid starts again" "$(tail -n 5 "$T/log/bunrid.out")"
+fi
+{
+	cat "$CONF"
+	cat <<'HOST'
+host: {
+  services = ( { zone = "lgwan"; proto = "tcp"; ports = [ 22 ];
+                 src = [ "10.2.0.7/32" ]; } );
+};
+HOST
+} >"$T/host.conf"
+if bunrid_start "$BUILD" "$T/host.conf" "$T/log"; then
+	ok "bunrid starts with a host group"
+	check "host: ssh to the gateway from the listed lgwan source" \
+		tcp_probe "$(ns lg)" 10.2.0.7 10.2.0.1 22
+	check_not "host: an unlisted port of the gateway is dropped" \
+		tcp_probe "$(ns lg)" 10.2.0.7 10.2.0.1 2323
+	check_not "host: ssh from another lgwan address is dropped" \
+		tcp_probe "$(ns mail)" 10.2.0.25 10.2.0.1 22
+	check_not "host: ssh from the My Number zone is dropped" \
+		tcp_probe "$(ns mn)" 10.1.0.9 10.1.0.1 22
+	check "host: the gateway's own connections get their replies" \
+		tcp_probe "$(ns gw)" 10.2.0.1 10.2.0.7 2424
+	check "host: forwarding is as before (lgwan > internet vdi)" \
+		tcp_probe "$(ns lg)" 10.2.0.7 203.0.113.10 443
+	bunrid_stop
+else
+	fail "bunrid starts with a host group" "$(tail -n 5 "$T/log/bunrid.out")"
+fi
 
 # The sanitizer build reports at exit into the daemon's output.
 check_not "no sanitizer report from bunrid" \
