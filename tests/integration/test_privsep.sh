@@ -7,7 +7,8 @@
 # the parent (and the ruleset) stay. Then the modes: a reload keeps the one
 # bunrid started in, remove-ruleset leaves it watching, and monitor mode
 # (-m, or daemon.mode) installs nothing and alerts action=observed. Last,
-# the notifications systemd gets: READY=1, WATCHDOG=1, RELOADING=1, STOPPING=1.
+# -d's debug lines and the notifications systemd gets: READY=1,
+# WATCHDOG=1, RELOADING=1, STOPPING=1.
 set -u
 BUILD=${1:-build}
 export BUNRI_LAB=bt-priv
@@ -183,8 +184,18 @@ PY
 cleanup_add "kill $! 2>/dev/null"
 wait_for "[ -S '$T/notify.sock' ]" 5 || fail "notify listener"
 : >>"$T/notify.log"
-NOTIFY_SOCKET=$T/notify.sock bunrid_start "$BUILD" "$conf" "$T" ||
+# With -d too: debug lines, which no start before this one wrote.
+if grep -q 'local4.debug ' "$SYSLOG_DIR/syslog"; then
+	fail "debug lines without -d" "$(grep -m 3 'local4.debug ' "$SYSLOG_DIR/syslog")"
+else
+	ok "no debug lines without -d"
+fi
+NOTIFY_SOCKET=$T/notify.sock bunrid_start "$BUILD" "$conf" "$T" -d ||
 	fail "bunrid starts with NOTIFY_SOCKET"
+syslog_wait 'local4\.debug bunrid\[[0-9]+\]: capture process [0-9]+ started' 5 &&
+	syslog_wait 'local4\.debug bunrid\[[0-9]+\]: capture eth2: open, zone lgwan' 5 &&
+	ok "-d: debug lines from the parent and the capture process" ||
+	fail "-d: no debug lines" "$(grep -c . "$SYSLOG_DIR/syslog") lines"
 wait_for "grep -q '^READY=1 STATUS=monitor mode, ' '$T/notify.log'" 5 &&
 	ok "systemd: READY=1 with a STATUS= line" || fail "no READY=1" "$(cat "$T/notify.log")"
 wait_for "[ \$(grep -c '^WATCHDOG=1' '$T/notify.log') -ge 2 ]" 5 &&
