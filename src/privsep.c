@@ -5,8 +5,8 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
