@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* daemon: bunrid's event loop and everything it drives. */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
@@ -1005,11 +1006,28 @@ int daemon_run(const struct daemon_options *o)
 	if (!b)
 		fatal("daemon");
 	b->o = *o;
+	/* Reloads and the config-changed check read the file again after
+	 * daemon() has moved to "/": its path must not depend on where
+	 * bunrid was started. Made absolute, not resolved: a symbolic link
+	 * stays what is watched. */
+	char *conf_abs = NULL;
+	char cwd[PATH_MAX];
+	if (o->conf_path[0] == '/')
+		conf_abs = strdup(o->conf_path);
+	else if (getcwd(cwd, sizeof(cwd)) &&
+		 asprintf(&conf_abs, "%s/%s", cwd, o->conf_path) < 0)
+		conf_abs = NULL;
+	if (!conf_abs)
+		fatal("%s", o->conf_path);
+	b->o.conf_path = conf_abs;
 	b->started = time(NULL);
 	b->today = day_of(b->started);
-	b->conf = conf_load(o->conf_path, b->today, stderr);
-	if (!b->conf)
+	b->conf = conf_load(conf_abs, b->today, stderr);
+	if (!b->conf) {
+		free(conf_abs);
+		free(b);
 		return 1;
+	}
 	/* Under systemd (Type=notify) stay in the foreground; otherwise
 	 * detach like a classic daemon unless -f asks not to. */
 	if (!o->foreground && !getenv("NOTIFY_SOCKET") && daemon(0, 0) < 0)
@@ -1072,6 +1090,7 @@ int daemon_run(const struct daemon_options *o)
 	free(b->expired_alerted);
 	conf_free(b->conf);
 	free(b->inc);
+	free(conf_abs);
 	free(b);
 	return rc;
 }

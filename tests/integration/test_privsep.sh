@@ -169,9 +169,31 @@ for how in "-m" "monitor"; do
 done
 
 
+# A classic daemon (no -f, no systemd) given a relative -c: it moves to
+# "/", and still reloads and watches the file it was given.
+bunrid_stop
+bin=$(realpath "$BUILD/bunrid")
+(cd "$T" && gw_exec_syslog "$T" "$bin" -c "$(basename "$conf")") >>"$T/bunrid.out" 2>&1
+if wait_for "ctl status >/dev/null 2>&1" 10; then
+	dpid=$(ctl --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	ok "bunrid detaches as a classic daemon (pid $dpid)"
+	[ "$(readlink "/proc/$dpid/cwd")" = / ] && ok "the detached daemon works in /" ||
+		fail "detached daemon's directory" "$(readlink "/proc/$dpid/cwd")"
+	out=$(ctl reload 2>&1)
+	grep -q "^reloaded $conf\$" <<<"$out" && ok "it reloads the file by its absolute path" ||
+		fail "reload of a relative -c" "$out"
+	echo "# edited while bunrid runs detached" >>"$conf"
+	syslog_wait "alert=config-changed .*file=$conf " 12 &&
+		ok "it watches the file by its absolute path" ||
+		fail "config-changed for a relative -c" "$(grep config-changed "$SYSLOG_DIR/syslog" | tail -n 2)"
+	kill "$dpid"
+	wait_for "! kill -0 $dpid 2>/dev/null" 10 || kill -9 "$dpid"
+else
+	fail "bunrid detaches as a classic daemon" "$(tail -n 5 "$T/bunrid.out")"
+fi
+
 # What systemd hears (Type=notify, WatchdogSec): a listener on a
 # NOTIFY_SOCKET of our own records each notification as a line.
-bunrid_stop
 "$PYTHON" - "$T/notify.sock" "$T/notify.log" <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
