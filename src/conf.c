@@ -9,6 +9,7 @@
  * line, so they read in file order whatever order the checks ran in.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "day.h"
@@ -1677,20 +1679,28 @@ struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 		return NULL;
 	}
 	config_init(&cfg);
-	/* "@include" paths are taken from the file's own directory, not from
-	 * wherever bunrid was started (under systemd, "/"). */
+	/*
+	 * A relative "@include" path is taken from the file's own directory,
+	 * not from wherever bunrid was started (under systemd, "/"): the
+	 * file is parsed from there. (libconfig's include directory would
+	 * be put before absolute paths too.) Nothing else runs meanwhile:
+	 * configurations are loaded before any thread starts, and the
+	 * daemon's one thread loads them.
+	 */
 	char *dir = strdup(path);
-	if (!dir) {
-		fclose(f);
-		config_destroy(&cfg);
-		if (err)
-			fprintf(err, "%s: out of memory\n", path);
-		return NULL;
+	int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool moved = false;
+	if (dir) {
+		l.dir = dirname(dir);
+		moved = here >= 0 && chdir(l.dir) == 0;
 	}
-	l.dir = dirname(dir);
-	config_set_include_dir(&cfg, l.dir);
 	ok = config_read(&cfg, f);
 	fclose(f);
+	if (moved && fchdir(here) < 0 && err)
+		fprintf(err, "%s: cannot return to the working directory: %s\n",
+			path, strerror(errno));
+	if (here >= 0)
+		close(here);
 	struct conf *c = conf_finish(&l, &cfg, ok, path);
 	free(dir);
 	return c;

@@ -1122,6 +1122,24 @@ START_TEST(include_from_the_files_directory)
 	write_file(dir, "zones.inc", "zones = ( { name = ; } );\n");
 	snprintf(want, sizeof(want), "%s/zones.inc:1: syntax error\n", dir);
 	expect_load_fail(path, want);
+	/* the working directory is where it was */
+	ck_assert_ptr_nonnull(getcwd(want, sizeof(want)));
+	ck_assert_str_eq(want, "/");
+
+	/* an absolute @include is taken as it is */
+	write_file(dir, "zones.inc",
+		   "zones = ( { name = \"a\"; networks = [ \"10.1.0.0/16\" ]; "
+		   "} );\n");
+	char text[512];
+	snprintf(text, sizeof(text), "version = 1;\n@include \"%s/zones.inc\"\n",
+		 dir);
+	write_file(dir, "main.conf", text);
+	c = conf_load(path, TODAY, stderr);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->n_includes, 1);
+	snprintf(want, sizeof(want), "%s/zones.inc", dir);
+	ck_assert_str_eq(c->includes[0], want);
+	conf_free(c);
 
 	ck_assert_int_eq(chdir(cwd), 0);
 	snprintf(path, sizeof(path), "%s/zones.inc", dir);
