@@ -157,6 +157,39 @@ static const char *shown_dir(const struct loader *l, const char *file,
 	return rel ? l->dir : "";
 }
 
+/*
+ * @body, a message about the file, with what it quotes from the file made
+ * harmless: a control byte (a newline inside a string, say) becomes \xHH,
+ * so that every message stays one line of its own. NULL without memory.
+ */
+static char *msg_escape(const char *body)
+{
+	char *out = malloc(4 * strlen(body) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *b = (const unsigned char *)body; *b; b++) {
+		if (*b < 0x20 || *b == 0x7f)
+			o += sprintf(o, "\\x%02x", *b);
+		else
+			*o++ = (char)*b;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* At most @max bytes of @s, cut where a UTF-8 character starts. */
+static int utf8_cut(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max);
+
+	if (s[n] == '\0')
+		return n;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
 		     const char *tag, const char *fmt, va_list ap)
 {
@@ -174,6 +207,12 @@ static void msg_vadd(struct loader *l, const config_setting_t *s, int line,
 	dir = shown_dir(l, file, &slash);
 	if (vasprintf(&body, fmt, ap) < 0)
 		body = NULL;
+	if (body) {
+		char *safe = msg_escape(body);
+
+		free(body);
+		body = safe;
+	}
 	if (!body ||
 	    (line > 0 ? asprintf(&text, "%s%s%s:%d: %s%s", dir, slash, file,
 				 line, tag, body)
@@ -978,7 +1017,8 @@ static void zone_parse(struct loader *l, const config_setting_t *g, int idx)
 	snprintf(ctx, sizeof(ctx), "zone #%d: ", idx + 1);
 	name = get_string(l, g, ctx, "name");
 	if (name)
-		snprintf(ctx, sizeof(ctx), "zone '%.40s': ", name);
+		snprintf(ctx, sizeof(ctx), "zone '%.*s': ", utf8_cut(name, 40),
+			 name);
 	keys_check(l, g, zone_keys, ctx);
 	s = require(l, g, ctx, "name");
 	if (name) {
@@ -1270,7 +1310,8 @@ static void channel_parse(struct loader *l, const config_setting_t *g, int idx)
 	snprintf(ctx, sizeof(ctx), "channel #%d: ", idx + 1);
 	name = get_string(l, g, ctx, "name");
 	if (name)
-		snprintf(ctx, sizeof(ctx), "channel '%.40s': ", name);
+		snprintf(ctx, sizeof(ctx), "channel '%.*s': ", utf8_cut(name, 40),
+			 name);
 	keys_check(l, g, channel_keys, ctx);
 	s = require(l, g, ctx, "name");
 	if (name) {

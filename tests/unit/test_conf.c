@@ -365,6 +365,20 @@ START_TEST(syntax_error)
 		    "t.conf:2: duplicate setting name\n");
 	expect_fail("version = 1;\nx = [ 1, \"a\" ];\n",
 		    "t.conf:2: mismatched element type in array\n");
+	/* what a message quotes from the file stays on its one line */
+	expect_fail("version = 1;\nzones = ( { name = \"a\"; networks = "
+		    "[ \"10.0.0.0/8\\nx\\t\" ]; } );\n",
+		    "t.conf:2: zone 'a': bad network '10.0.0.0/8\\x0ax\\x09': "
+		    "malformed prefix length\n");
+	/* and a long name is cut where a character starts: 13 characters of
+	 * 3 bytes are 39 bytes, and the 14th does not fit in 40 */
+	expect_fail("version = 1;\nzones = ( { name = \"あいうえおかきくけこさしすせ\"; "
+		    "networks = [ \"10.0.0.1/8\" ]; } );\n",
+		    "t.conf:2: bad zone name 'あいうえおかきくけこさしすせ': 1 to 31 "
+		    "characters of a-z, 0-9, '_' and '-' (it names nftables "
+		    "objects)\n"
+		    "t.conf:2: zone 'あいうえおかきくけこさしす': bad network "
+		    "'10.0.0.1/8': host bits set\n");
 }
 END_TEST
 
