@@ -20,6 +20,9 @@ mkdir -p "$build"
 build=$(cd "$build" && pwd)
 
 CC_FUZZ=${CC_FUZZ:-clang}
+# Leaks that are a library's own, listed with the reason (lsan.supp).
+LSAN_OPTIONS="suppressions=$(pwd)/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 FLAGS="-std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -fno-omit-frame-pointer
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
@@ -66,4 +69,6 @@ libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd
 # shellcheck disable=SC2086 # core is a list of files
 fuzz_one detect "$libs" $core || status=1
 fuzz_one pcapfile "$(pkg-config --libs libpcap)" src/pcapfile.c || status=1
+# shellcheck disable=SC2086 # core is a list of files
+fuzz_one conf "$libs" $core || status=1
 exit $status
