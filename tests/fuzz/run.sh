@@ -65,10 +65,11 @@ status=0
 fuzz_one decode "" src/decode.c src/addr.c || status=1
 # The detection core: every module but the two programs' mains.
 core=$(ls src/*.c | grep -v -e 'src/bunrid.c' -e 'src/bunrictl.c')
-libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd) -lpthread"
+# (fuzz_one's variables are the script's: its "libs" is another name.)
+core_libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd) -lpthread"
 # shellcheck disable=SC2086 # core is a list of files
-fuzz_one detect "$libs" $core || status=1
+fuzz_one detect "$core_libs" $core || status=1
 fuzz_one pcapfile "$(pkg-config --libs libpcap)" src/pcapfile.c || status=1
 # shellcheck disable=SC2086 # core is a list of files
-fuzz_one conf "$libs" $core || status=1
+fuzz_one conf "$core_libs" $core || status=1
 exit $status
