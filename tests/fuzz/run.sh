@@ -3,7 +3,8 @@
 #   tests/fuzz/run.sh BUILD_DIR SECONDS
 # Each target is built with clang straight from the sources it needs (so it
 # does not depend on how the library was built), its checked-in seeds
-# (tests/fuzz/corpus/NAME/) are copied to a scratch corpus under BUILD_DIR
+# (tests/fuzz/corpus/NAME/; for conf, a link to the sample configurations
+# in conf/) are copied to a scratch corpus under BUILD_DIR
 # so the repository never grows, and it runs for SECONDS. Exits non-zero
 # when a target fails to build or a crash is found; the crashing input is
 # left in BUILD_DIR/fuzz-artifacts/ and the log in BUILD_DIR/fuzz-NAME.log.

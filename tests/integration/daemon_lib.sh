@@ -121,6 +121,12 @@ ctl() {
 	"$BUNRID_BUILD/bunrictl" -s "$BUNRID_SOCK" "$@"
 }
 
+# One field of `bunrictl --json status`.
+status_field() {
+	ctl --json status | "$PYTHON" -c \
+		"import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
 syslog_wait() {
 	wait_for "grep -qE -- '$1' '$SYSLOG_DIR/syslog'" "${2:-5}"
 }

@@ -61,11 +61,6 @@ counter_packets() {
 		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
 }
 
-status_field() {
-	ctl --json status | "$PYTHON" -c \
-		"import json,sys; print(json.load(sys.stdin)['$1'])"
-}
-
 # ---- probes --------------------------------------------------------------
 #
 # A probe line: "NAME HOST KIND SRC DST [PORT]", KIND tcp, udp, icmp or

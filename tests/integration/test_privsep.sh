@@ -25,6 +25,7 @@ conf=$(lab_conf "$T")
 bunrid_start "$BUILD" "$conf" "$T" || { fail "bunrid start"; finish; }
 
 field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+table_present() { ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1; }
 nobody=$(id -u nobody)
 
 parent=$BUNRID_PID
@@ -41,7 +42,7 @@ bnd=$(field "$parent" CapBnd)
 groups=$(field "$parent" Groups)
 [ -z "$groups" ] && ok "parent has no supplementary groups" || fail "parent groups" "$groups"
 
-child=$(ctl --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["capture_pid"])')
+child=$(status_field capture_pid)
 if [ -n "$child" ] && [ "$child" != 0 ] && [ -d "/proc/$child" ]; then
 	ok "capture process $child runs"
 else
@@ -77,13 +78,13 @@ syslog_wait 'alert=cross-zone .*src=10.2.0.7 .*dst=10.1.0.9 dport=445' 5 &&
 kill -9 "$child"
 syslog_wait "capture process $child ended" 5 && ok "the parent logs the capture process's end" ||
 	fail "no log of the child's end"
-wait_for "[ \"\$(ctl --json status | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"capture_pid\"])')\" != '$child' ] && [ \"\$(ctl --json status | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"capture_pid\"])')\" != 0 ]" 8 &&
+wait_for "new=\$(status_field capture_pid) && [ \"\$new\" != '$child' ] && [ \"\$new\" != 0 ]" 8 &&
 	ok "a new capture process is started" || fail "no restart"
 kill -0 "$parent" && ok "the parent survives" || fail "parent died"
 tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 446
 syslog_wait 'alert=cross-zone .*dport=446' 5 && ok "detection works after the restart" ||
 	fail "no alert after restart"
-ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+table_present &&
 	ok "the ruleset stayed" || fail "ruleset gone"
 
 # daemon.mode changed to monitor, then a reload: the mode bunrid started
@@ -110,7 +111,7 @@ out=$(ctl reload 2>&1)
 out=$(ctl remove-ruleset 2>&1)
 [ $? -eq 0 ] && grep -q "removed" <<<"$out" && ok "bunrictl remove-ruleset answers" ||
 	fail "remove-ruleset" "$out"
-ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+table_present &&
 	fail "the table is still there" || ok "the table is gone"
 ctl status | grep -q "^mode: *monitor" && ok "the daemon now only monitors" ||
 	fail "mode after removal" "$(ctl status | head -2)"
@@ -131,7 +132,7 @@ out=$(ctl reload 2>&1)
 grep -q "^note: the ruleset was removed with bunrictl remove-ruleset" <<<"$out" &&
 	ok "a reload after the removal says bunrid only watches until restart" ||
 	fail "reload after removal" "$out"
-ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+table_present &&
 	fail "the table came back with the reload" || ok "no table after the reload"
 listen_tcp "$(lab_ns mn)" 448
 tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 448 && ok "forbidden traffic still passes" ||
@@ -156,7 +157,7 @@ for how in "-m" "monitor"; do
 		{ fail "bunrid starts in monitor mode ($how)"; continue; }
 	ctl status | grep -q "^mode: *monitor" && ok "monitor mode ($how): status says monitor" ||
 		fail "monitor mode ($how): status" "$(ctl status | head -2)"
-	ip netns exec "$(lab_ns gw)" nft list table inet bunri >/dev/null 2>&1 &&
+	table_present &&
 		fail "monitor mode ($how) installed a table" ||
 		ok "monitor mode ($how): no ruleset installed"
 	listen_tcp "$(lab_ns mn)" $port
@@ -168,14 +169,14 @@ for how in "-m" "monitor"; do
 	port=$((port + 1))
 done
 
-
 # A classic daemon (no -f, no systemd) given a relative -c: it moves to
 # "/", and still reloads and watches the file it was given.
 bunrid_stop
 bin=$(realpath "$BUILD/bunrid")
 (cd "$T" && gw_exec_syslog "$T" "$bin" -c "$(basename "$conf")") >>"$T/bunrid.out" 2>&1
 if wait_for "ctl status >/dev/null 2>&1" 10; then
-	dpid=$(ctl --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	dpid=$(status_field pid)
+	cleanup_add "kill $dpid 2>/dev/null"
 	ok "bunrid detaches as a classic daemon (pid $dpid)"
 	[ "$(readlink "/proc/$dpid/cwd")" = / ] && ok "the detached daemon works in /" ||
 		fail "detached daemon's directory" "$(readlink "/proc/$dpid/cwd")"

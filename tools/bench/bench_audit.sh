@@ -45,39 +45,31 @@ wall() {
 	echo "$e - $s" | bc -l
 }
 min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
-# pair PCAP CONF: "BARE OURS", the best of ROUNDS runs each of the bare
-# loop and of bunrid -r, taken in turn so that both meet the same moments
-# of a shared, noisy machine.
-pair() {
-	local base='' ours='' t
+# The baseline: a bare libpcap read loop, called like bunrid -r PCAP -c CONF.
+bare() { "$BUILD/bench/pcap_read" "$2"; }
+# alternate A B PCAP CONF: "A_BEST B_BEST", the best of ROUNDS runs each of
+# A and B (bunrid or bare) on PCAP, taken in turn so that both meet the
+# same moments of a shared, noisy machine.
+alternate() {
+	local a='' b='' t
 	for _ in $(seq "$ROUNDS"); do
-		t=$(wall "$BUILD/bench/pcap_read" "$1") || return 1
-		base=$(min "$base" "$t")
-		t=$(wall "$BUILD/bunrid" -r "$1" -c "$2") || return 1
-		ours=$(min "$ours" "$t")
+		t=$(wall "$1" -r "$3" -c "$4") || return 1
+		a=$(min "$a" "$t")
+		t=$(wall "$2" -r "$3" -c "$4") || return 1
+		b=$(min "$b" "$t")
 	done
-	echo "$base $ours"
+	echo "$a $b"
 }
-# versus NAME PCAP CONF: this build against $BASELINE, runs alternating.
+# pair PCAP CONF: "BARE OURS".
+pair() { alternate bare "$BUILD/bunrid" "$1" "$2"; }
+# versus NAME PCAP CONF: this build against $BASELINE.
 versus() {
 	[ -n "${BASELINE:-}" ] || return 0
-	local best_ours='' best_base='' bin s e t
-	for _ in $(seq "$ROUNDS"); do
-		for bin in "$BUILD/bunrid" "$BASELINE"; do
-			s=$(date +%s.%N)
-			"$bin" -r "$2" -c "$3" >/dev/null 2>&1 ||
-				{ echo "bench_audit: failed: $bin -r $2" >&2; return 1; }
-			e=$(date +%s.%N)
-			t=$(echo "$e - $s" | bc -l)
-			if [ "$bin" = "$BASELINE" ]; then
-				if [ -z "$best_base" ] || [ "$(echo "$t < $best_base" | bc -l)" = 1 ]; then best_base=$t; fi
-			elif [ -z "$best_ours" ] || [ "$(echo "$t < $best_ours" | bc -l)" = 1 ]; then
-				best_ours=$t
-			fi
-		done
-	done
+	local ours base
+	read -r ours base < <(alternate "$BUILD/bunrid" "$BASELINE" "$2" "$3") &&
+		[ -n "$base" ] || return 1
 	printf 'bench_audit: %s: this build %.3f s, baseline %.3f s (%.2fx)\n' \
-		"$1" "$best_ours" "$best_base" "$(echo "$best_base / $best_ours" | bc -l)"
+		"$1" "$ours" "$base" "$(echo "$base / $ours" | bc -l)"
 }
 
 read -r base ours < <(pair "$T/r.pcap" "$T/b.conf") && [ -n "$ours" ] || exit 1
