@@ -120,11 +120,23 @@ format_quad(char *p, const uint8_t *b)
 static inline __attribute__((always_inline)) unsigned
 zero_words(const uint8_t *b)
 {
+#if defined(__SSE2__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	unsigned m = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi16(v, _mm_setzero_si128()));
+
+	/* Two equal bits a word: keep one. */
+	m &= 0x5555;
+	m = (m | m >> 1) & 0x3333;
+	m = (m | m >> 2) & 0x0f0f;
+	return (m | m >> 4) & 0xff;
+#else
 	unsigned mask = 0;
 
 	for (int i = 0; i < 8; i++)
 		mask |= (unsigned)((b[2 * i] | b[2 * i + 1]) == 0) << i;
 	return mask;
+#endif
 }
 
 /*
@@ -148,53 +160,37 @@ static unsigned longest_run(unsigned mask, unsigned *start)
 }
 
 /*
- * The hex digits of all 16 bytes of @b at @hex, four to a word, leading
- * zeros included: with SSE2 in a few vector steps, else byte by byte.
- * Then 3 bytes more, for put_word()'s fixed moves off the last word.
+ * Word @i of @b at @p in hex without leading zeros, then ':'; @p has room
+ * for 5 bytes. Returns the end. The digits are made in a register, one
+ * to a byte, and stored with one move of four bytes whatever their count
+ * (the extra ones are written over next, or lie inside the caller's
+ * room): text written a byte at a time and read back as a word waits for
+ * those writes, which was most of the cost of an address.
  */
-#define HEX_LEN (32 + 3)
-
-static inline __attribute__((always_inline)) void
-hex_digits(const uint8_t *b, char hex[HEX_LEN])
-{
-	memset(hex + 32, 0, 3);
-#if defined(__SSE2__)
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
-	__m128i low4 = _mm_set1_epi8(0x0f);
-	__m128i lo = _mm_and_si128(v, low4);
-	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4);
-	/* Each byte's high nibble, then its low one, in address order. */
-	__m128i n[2] = {_mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo)};
-
-	for (int i = 0; i < 2; i++) {
-		__m128i above9 = _mm_cmpgt_epi8(n[i], _mm_set1_epi8(9));
-		__m128i text = _mm_add_epi8(
-		    _mm_add_epi8(n[i], _mm_set1_epi8('0')),
-		    _mm_and_si128(above9, _mm_set1_epi8('a' - '0' - 10)));
-
-		_mm_storeu_si128((__m128i *)(void *)(hex + 16 * i), text);
-	}
-#else
-	static const char digit[] = "0123456789abcdef";
-
-	for (int i = 0; i < 16; i++) {
-		hex[2 * i] = digit[b[i] >> 4];
-		hex[2 * i + 1] = digit[b[i] & 15];
-	}
-#endif
-}
-
-/* Word @i (hex digits at @hex) at @p without leading zeros, then ':';
- * @p has room for 5 bytes. Returns the end. */
 static inline __attribute__((always_inline)) char *
-put_word(char *p, const char *hex, const uint8_t *b, unsigned i)
+put_word(char *p, const uint8_t *b, unsigned i)
 {
-	unsigned v = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	uint32_t v = (uint32_t)b[2 * i] << 8 | b[2 * i + 1];
 	unsigned digits = (32 - (unsigned)__builtin_clz(v | 1) + 3) / 4;
+	/* The nibbles, the most significant in the first byte. */
+	uint32_t x = (v >> 12) | (v >> 8 & 0xf) << 8 | (v >> 4 & 0xf) << 16 |
+		     (v & 0xf) << 24;
+	/* 1 in each byte of 10 or more: 0x76 + 10 carries into bit 7. */
+	uint32_t letter = (x + 0x76767676u) >> 7 & 0x01010101u;
 
-	/* Four bytes moved whatever the count: the extra ones are written
-	 * over next (or lie past the text, inside the caller's room). */
-	memcpy(p, hex + 4 * i + 4 - digits, 4);
+	x += 0x30303030u + letter * ('a' - '0' - 10);
+	/* The leading zeros' bytes shifted out: in memory order, the digits
+	 * are the first bytes of @x on a little-endian machine. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x >>= 8 * (4 - digits);
+	memcpy(p, &x, 4);
+#else
+	char d[4];
+
+	for (unsigned k = 0; k < 4; k++)
+		d[k] = (char)(x >> 8 * k);
+	memcpy(p, d + 4 - digits, digits);
+#endif
 	p[digits] = ':';
 	return p + digits + 1;
 }
@@ -210,32 +206,29 @@ static char *format_v6(const uint8_t *b, char *out)
 {
 	unsigned zeros = zero_words(b);
 	unsigned best = 0, blen = 0;
-	char hex[HEX_LEN];
 	char *p = out;
 
 	/* Most addresses have no two zero words in a row: nothing to fold. */
 	if (zeros & zeros >> 1)
 		blen = longest_run(zeros, &best);
 	if (blen < 2) {
-		hex_digits(b, hex);
 		for (unsigned i = 0; i < 8; i++)
-			p = put_word(p, hex, b, i);
+			p = put_word(p, b, i);
 		*--p = '\0';
 		return p;
 	}
-	if (best == 0 && (blen == 6 || (blen == 5 && b[10] == 0xff &&
-					 b[11] == 0xff))) {
+	if (best == 0 &&
+	    (blen == 6 || (blen == 5 && b[10] == 0xff && b[11] == 0xff))) {
 		memcpy(p, blen == 6 ? "::" : "::ffff:", blen == 6 ? 2 : 7);
 		return format_quad(p + (blen == 6 ? 2 : 7), b + 12);
 	}
-	hex_digits(b, hex);
 	for (unsigned i = 0; i < best; i++)
-		p = put_word(p, hex, b, i);
+		p = put_word(p, b, i);
 	if (best == 0)
 		*p++ = ':';
 	*p++ = ':';
 	for (unsigned i = best + blen; i < 8; i++)
-		p = put_word(p, hex, b, i);
+		p = put_word(p, b, i);
 	if (best + blen < 8)
 		p--;
 	*p = '\0';
