@@ -5,7 +5,9 @@
  * list of fields in the same order, so they cannot drift apart.
  */
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -627,13 +629,24 @@ INLINE void put_plain(const struct sink *k, struct out *o,
 		k->plain(o, key, val, short_len(val));
 }
 
-INLINE void alert_fields_flow(const struct alert *a, const struct sink *k,
+/* The fields before the addresses: the type to the protocol. */
+INLINE void alert_fields_head(const struct alert *a, const struct sink *k,
 			      struct out *o)
 {
 	char pbuf[8];
 
-	put_plain(k, o, KEY("proto"),
-		  alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
+	put_plain(k, o, KEY("alert"), alert_type_name(a->type));
+	put_plain(k, o, KEY("severity"), alert_severity_name(a->severity));
+	put_plain(k, o, KEY("src_zone"), a->src_zone);
+	put_plain(k, o, KEY("dst_zone"), a->dst_zone);
+	if (a->has_flow)
+		put_plain(k, o, KEY("proto"),
+			  alert_proto_name(a->proto, pbuf, sizeof(pbuf)));
+}
+
+INLINE void alert_fields_flow(const struct alert *a, const struct sink *k,
+			      struct out *o)
+{
 	k->addr(o, KEY("src"), &a->src);
 	if (a->has_ports)
 		k->num(o, KEY("sport"), a->sport);
@@ -646,17 +659,21 @@ INLINE void alert_fields_flow(const struct alert *a, const struct sink *k,
 	}
 }
 
+/* The fields between the addresses and the counters. */
+INLINE void alert_fields_tail(const struct alert *a, const struct sink *k,
+			      struct out *o)
+{
+	put_str(k, o, KEY("iface"), a->iface);
+	put_plain(k, o, KEY("action"), a->action);
+}
+
 INLINE void alert_fields(const struct alert *a, const struct sink *k,
 			 struct out *o)
 {
-	put_plain(k, o, KEY("alert"), alert_type_name(a->type));
-	put_plain(k, o, KEY("severity"), alert_severity_name(a->severity));
-	put_plain(k, o, KEY("src_zone"), a->src_zone);
-	put_plain(k, o, KEY("dst_zone"), a->dst_zone);
+	alert_fields_head(a, k, o);
 	if (a->has_flow)
 		alert_fields_flow(a, k, o);
-	put_str(k, o, KEY("iface"), a->iface);
-	put_plain(k, o, KEY("action"), a->action);
+	alert_fields_tail(a, k, o);
 	if (a->has_counts) {
 		k->num(o, KEY("packets"), a->packets);
 		k->num(o, KEY("bytes"), a->bytes);
@@ -685,19 +702,19 @@ size_t alert_format_kv(const struct alert *a, char *buf, size_t len)
 	return out_finish(&o);
 }
 
+static const struct sink json_sink = {.plain = json_plain_str,
+				      .addr = json_addr,
+				      .str = json_str,
+				      .num = json_num};
+
 INLINE size_t format_json(const struct alert *a, char *buf, size_t len,
 			  const bool fits)
 {
-	static const struct sink json = {
-	    .plain = json_plain_str,
-	    .addr = json_addr,
-	    .str = json_str,
-	    .num = json_num};
 	struct out o = {.buf = buf, .len = len, .first = true, .fits = fits};
 
 	out_putc(&o, '{');
 	json_ts(&o, &a->ts);
-	alert_fields(a, &json, &o);
+	alert_fields(a, &json_sink, &o);
 	out_putc(&o, '}');
 	return out_finish(&o);
 }
@@ -747,4 +764,226 @@ size_t alert_format_json(const struct alert *a, char *buf, size_t len)
 	if (len > alert_json_max(a))
 		return format_json(a, buf, len, true);
 	return format_json(a, buf, len, false);
+}
+
+/* --- JSON of flow alerts, with the text that repeats kept --- */
+
+/*
+ * An audit of a capture file may format an alert for most packets, and
+ * most of each line repeats from one alert to the next: the run from the
+ * type to the protocol, and the one from the interface to the key of the
+ * packet count, depend only on a few fields that take few values. A cache
+ * keeps those two runs of text, made once by the code above, in a small
+ * table indexed by those fields; only the time, the addresses, the ports
+ * and the counters are formatted for each alert.
+ *
+ * The table is open-addressed: a flood between 8 zones over three
+ * protocols has a few hundred kinds of alert, too many for a slot each
+ * without collisions. When TMPL_PROBES slots from a kind's own are all
+ * taken by others, it takes its own slot over.
+ */
+#define TMPL_SLOTS    512
+#define TMPL_PROBES   8
+#define TMPL_HEAD_MAX 192 /* both multiples of TMPL_COPY */
+#define TMPL_TAIL_MAX 96
+#define TMPL_COPY     32
+
+struct tmpl {
+	/* The fields the text is made of: its key in the table. */
+	const char *src_zone, *dst_zone, *iface, *action;
+	enum alert_type type;
+	int severity;
+	uint8_t proto;
+	bool valid;  /* made; else the slot is empty */
+	bool usable; /* the text fits: else these go the slow way */
+	uint16_t head_len, tail_len;
+	/* ,"alert":"cross-zone", ... ,"proto":"udp","src":" */
+	char head[TMPL_HEAD_MAX];
+	/* ,"iface":"eth1","action":"observed","packets": */
+	char tail[TMPL_TAIL_MAX];
+};
+
+struct alert_json_cache {
+	struct tmpl slot[TMPL_SLOTS];
+};
+
+struct alert_json_cache *alert_json_cache_new(void)
+{
+	return calloc(1, sizeof(struct alert_json_cache));
+}
+
+void alert_json_cache_free(struct alert_json_cache *c)
+{
+	free(c);
+}
+
+/*
+ * Room a line of the fast way may take, beyond its two runs: the time,
+ * two addresses with their keys and ports, ICMP type and code, two
+ * counters of 20 digits, and the TMPL_COPY bytes that copying the runs a
+ * block at a time may write past their end.
+ */
+#define FLOW_JSON_ROOM                                                         \
+	(sizeof("{\"ts\":\"\".000000\"") +                                     \
+	 sizeof(((struct ts_cache *)0)->date) +                                \
+	 sizeof(((struct ts_cache *)0)->off) + 2 * ADDR_STRLEN +               \
+	 sizeof("\",\"sport\":65535,\"dst\":\"\",\"dport\":65535") +           \
+	 sizeof(",\"icmp_type\":255,\"icmp_code\":255") +                      \
+	 2 * sizeof("18446744073709551615,\"bytes\":") + sizeof("}") +         \
+	 TMPL_HEAD_MAX + TMPL_TAIL_MAX + TMPL_COPY)
+
+static size_t tmpl_index(const struct alert *a)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a->src_zone * 0x9e3779b97f4a7c15ull;
+
+	h ^= (uint64_t)(uintptr_t)a->dst_zone * 0xc2b2ae3d27d4eb4full;
+	h ^= (uint64_t)(uintptr_t)a->action * 0x165667b19e3779f9ull;
+	h ^= (uint64_t)(uintptr_t)a->iface * 0x27d4eb2f165667c5ull;
+	h ^= ((uint64_t)a->type << 16 | (uint64_t)a->proto << 8 |
+	      (uint64_t)(a->severity & 0xff)) *
+	     0xff51afd7ed558ccdull;
+	return (size_t)(h >> 55); /* TMPL_SLOTS */
+}
+
+static bool tmpl_matches(const struct tmpl *t, const struct alert *a)
+{
+	return t->valid && t->src_zone == a->src_zone &&
+	       t->dst_zone == a->dst_zone && t->action == a->action &&
+	       t->iface == a->iface && t->type == a->type &&
+	       t->severity == a->severity && t->proto == a->proto;
+}
+
+/* Make @t's text for alerts like @a, with the writers the slow way uses. */
+static void tmpl_make(struct tmpl *t, const struct alert *a)
+{
+	struct out o = {.buf = t->head, .len = sizeof(t->head)};
+
+	t->src_zone = a->src_zone;
+	t->dst_zone = a->dst_zone;
+	t->iface = a->iface;
+	t->action = a->action;
+	t->type = a->type;
+	t->severity = a->severity;
+	t->proto = a->proto;
+	t->valid = true;
+
+	/* The time comes before: no field is the first. */
+	alert_fields_head(a, &json_sink, &o);
+	json_key(&o, KEY("src"));
+	out_putc(&o, '"');
+	t->usable = o.pos < sizeof(t->head);
+	t->head_len = (uint16_t)o.pos;
+
+	o = (struct out){.buf = t->tail, .len = sizeof(t->tail)};
+	alert_fields_tail(a, &json_sink, &o);
+	json_key(&o, KEY("packets"));
+	t->usable = t->usable && o.pos < sizeof(t->tail);
+	t->tail_len = (uint16_t)o.pos;
+}
+
+/* @n bytes of a run, TMPL_COPY at a time: up to TMPL_COPY - 1 past. */
+INLINE char *put_run(char *p, const char *run, size_t n)
+{
+	for (size_t i = 0; i < n; i += TMPL_COPY)
+		memcpy(p + i, run + i, TMPL_COPY);
+	return p + n;
+}
+
+INLINE char *put_lit(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+#define PUT_LIT(p, s) put_lit(p, s, sizeof(s) - 1)
+
+INLINE char *put_num(char *p, uint64_t v)
+{
+	size_t n = u64_digits(v);
+
+	fmt_u64(p + n, v);
+	return p + n;
+}
+
+/* The line of a flow alert like @t's into @p, which has room to spare
+ * (FLOW_JSON_ROOM beyond the runs); returns its end. As format_json(). */
+static char *flow_json(const struct tmpl *t, const struct alert *a, char *p)
+{
+	struct ts_cache *c = &ts_cache;
+	long usec = a->ts.tv_nsec / 1000;
+
+	if (usec < 0 || usec > 999999)
+		usec = 0;
+	if (!ts_cache_fresh(c, a->ts.tv_sec))
+		ts_cache_fill(c, a->ts.tv_sec);
+	p = PUT_LIT(p, "{\"ts\":\"");
+	copy_short(p, c->date, c->date_len);
+	p += c->date_len;
+	p[0] = '.';
+	for (int i = 5; i >= 1; i -= 2) {
+		memcpy(p + i, digit_pairs + usec % 100 * 2, 2);
+		usec /= 100;
+	}
+	p += 7;
+	copy_short(p, c->off, c->off_len);
+	p += c->off_len;
+	*p++ = '"';
+
+	p = put_run(p, t->head, t->head_len);
+	p += addr_text(&a->src, p);
+	if (a->has_ports) {
+		p = PUT_LIT(p, "\",\"sport\":");
+		p = put_num(p, a->sport);
+		p = PUT_LIT(p, ",\"dst\":\"");
+	} else {
+		p = PUT_LIT(p, "\",\"dst\":\"");
+	}
+	p += addr_text(&a->dst, p);
+	*p++ = '"';
+	if (a->has_ports) {
+		p = PUT_LIT(p, ",\"dport\":");
+		p = put_num(p, a->dport);
+	} else if (a->has_icmp) {
+		p = PUT_LIT(p, ",\"icmp_type\":");
+		p = put_num(p, a->icmp_type);
+		p = PUT_LIT(p, ",\"icmp_code\":");
+		p = put_num(p, a->icmp_code);
+	}
+	p = put_run(p, t->tail, t->tail_len);
+	p = put_num(p, a->packets);
+	p = PUT_LIT(p, ",\"bytes\":");
+	p = put_num(p, a->bytes);
+	*p++ = '}';
+	*p = '\0';
+	return p;
+}
+
+size_t alert_format_json_cached(struct alert_json_cache *c,
+				const struct alert *a, char *buf, size_t len)
+{
+	if (!a->has_flow || !a->has_counts || a->n_extra)
+		return alert_format_json(a, buf, len);
+
+	size_t home = tmpl_index(a);
+	struct tmpl *t = NULL;
+
+	for (size_t i = 0; i < TMPL_PROBES; i++) {
+		struct tmpl *s = &c->slot[(home + i) % TMPL_SLOTS];
+
+		if (tmpl_matches(s, a)) {
+			t = s;
+			break;
+		}
+		if (!s->valid) {
+			tmpl_make(s, a);
+			t = s;
+			break;
+		}
+	}
+	if (!t) {
+		t = &c->slot[home];
+		tmpl_make(t, a);
+	}
+	if (!t->usable || len < FLOW_JSON_ROOM)
+		return alert_format_json(a, buf, len);
+	return (size_t)(flow_json(t, a, buf) - buf);
 }

@@ -669,6 +669,94 @@ START_TEST(test_json_max)
 }
 END_TEST
 
+/*
+ * The cached formatter against the plain one: alerts of every shape, with
+ * names whose pointers repeat (the cache's hits) and names that change
+ * from alert to alert (its misses, past the table's size), into a roomy
+ * buffer (its fast way), the exact room, and buffers cut short.
+ */
+static void check_cached(struct alert_json_cache *c, const struct alert *a)
+{
+	char want[4096], got[4096];
+	size_t need = alert_format_json(a, want, sizeof(want));
+
+	ck_assert_uint_lt(need, sizeof(want));
+	memset(got, 'X', sizeof(got));
+	ck_assert_uint_eq(alert_format_json_cached(c, a, got, sizeof(got)),
+			  need);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(alert_format_json_cached(c, a, got, need + 1), need);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(alert_format_json_cached(c, a, got, need / 2), need);
+	ck_assert_int_eq(strncmp(got, want, need / 2 - 1), 0);
+	ck_assert_uint_eq(strlen(got), need / 2 - 1);
+}
+
+START_TEST(test_json_cached_same_text)
+{
+	static const char *const addrs[] = {"10.2.0.7",
+					    "192.168.255.1",
+					    "0.0.0.0",
+					    "fd00:0:dcc:d57b::1",
+					    "fe80::1",
+					    "::ffff:10.1.2.3",
+					    "2001:db8:0:1:2:3:4:5",
+					    "::"};
+	static const char *const zones[] = {"lgwan", "mynumber", "internet",
+					    "none",  "z_9-a",	 NULL};
+	static const char *const ifaces[] = {NULL, "eth1", "br-\"x\"\x01"};
+	static const char *const actions[] = {"observed", "dropped", NULL};
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
+					 IPPROTO_ICMPV6, 47};
+	static const char *const tzs[] = {"UTC", "Asia/Tokyo"};
+	struct alert_json_cache *c = alert_json_cache_new();
+	char names[700][12];
+	unsigned seed = 7;
+	struct alert a;
+
+	ck_assert_ptr_nonnull(c);
+	for (size_t i = 0; i < 700; i++)
+		snprintf(names[i], sizeof(names[i]), "zone%zu", i);
+	for (size_t t = 0; t < 2; t++) {
+		set_tz(tzs[t]);
+		for (int round = 0; round < 20000; round++) {
+			unsigned r = (unsigned)rand_r(&seed);
+
+			example(&a);
+			a.type = (enum alert_type)(r % ALERT_TYPE_MAX);
+			a.severity = (int)(r >> 4) % 8;
+			/* A fifth of the alerts name a zone seen once in a
+			 * while: more kinds than the table has slots. */
+			a.src_zone = r % 5 == 0 ? names[(r >> 8) % 700]
+						: zones[(r >> 8) % 6];
+			a.dst_zone = zones[(r >> 12) % 6];
+			a.proto = protos[(r >> 16) % 5];
+			a.src = addr_of(addrs[(r >> 19) % 8]);
+			a.dst = addr_of(addrs[(r >> 22) % 8]);
+			a.has_ports = r >> 25 & 1;
+			a.has_icmp = !a.has_ports && (r >> 26 & 1);
+			a.sport = (uint16_t)rand_r(&seed);
+			a.dport = (uint16_t)(r >> 3);
+			a.icmp_type = (uint8_t)(r >> 5);
+			a.icmp_code = (uint8_t)(r >> 13);
+			a.iface = ifaces[(r >> 27) % 3];
+			a.action = actions[(r >> 29) % 3];
+			a.packets = r % 3 ? 1 : (uint64_t)r * r;
+			a.bytes = r % 7 ? 64 : UINT64_MAX - r;
+			a.ts.tv_sec = 1700000000 + (r % 5) * 86399;
+			a.ts.tv_nsec =
+			    r % 11 == 0 ? -1 : (long)(r % 1000000000);
+			a.has_flow = round % 50 != 0;
+			a.has_counts = round % 70 != 0;
+			if (round % 90 == 0)
+				alert_add_str(&a, "listed", "no");
+			check_cached(c, &a);
+		}
+	}
+	alert_json_cache_free(c);
+}
+END_TEST
+
 static Suite *alert_suite(void)
 {
 	Suite *s = suite_create("alert");
@@ -689,6 +777,7 @@ static Suite *alert_suite(void)
 	tcase_add_test(tc, test_ipv4_text);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_json_max);
+	tcase_add_test(tc, test_json_cached_same_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
