@@ -18,11 +18,13 @@
 /*
  * Two threads share the work, a batch of packets at a time. The reader
  * reads the file and decodes it; the calling thread, the applier, applies
- * each batch (counters, the flow table) and formats the alerts it raises
- * as JSON lines, one text a batch; the reader then writes that text out
- * with one call. Planning detection (zones, policy, flow keys) goes to
- * whichever of the two has time for it. They meet in a ring of
- * AUDIT_RING batches, handed over under one lock: about ten thousand
+ * each batch (counters, the flow table); the reader then writes the
+ * batch's alerts out, as JSON lines, with one call. The rest can be done
+ * by either thread, and goes to whichever has time for it: planning
+ * detection (zones, policy, flow keys) before a batch is applied, and
+ * formatting the alerts it raises, which the applier does as they come or
+ * keeps for the reader to do before it writes them. They meet in a ring
+ * of AUDIT_RING batches, handed over under one lock: about ten thousand
  * hand-overs a second.
  */
 #define AUDIT_RING 8
@@ -33,25 +35,44 @@
  * to do (a capture of mostly permitted traffic leaves the applier idle).
  */
 #define AUDIT_HALF (AUDIT_RING / 2)
+/*
+ * The reader plans a batch when the applier is AUDIT_HALF batches behind
+ * it, and the applier leaves the formatting of a batch's alerts to the
+ * reader when it is AUDIT_FAR behind: the reader, then the faster of the
+ * two even with the planning, takes more of the work, until the two keep
+ * pace. (A capture full of alerts: reading, decoding and planning are
+ * less work than keeping the flow table and formatting.)
+ */
+#define AUDIT_FAR 5
 
-/* The alerts of a batch, as JSON lines: @len bytes of @text, which
- * keeps its size from batch to batch. */
+/*
+ * The alerts of a batch, as JSON lines: @len bytes of @text, which keeps
+ * its size from batch to batch. After them come the @n_held alerts of
+ * @kept, whose formatting the applier left to the reader: none has extras
+ * (an extra's text may live on the applier's stack).
+ */
 struct audit_alerts {
 	char *text;
 	size_t len, size;
+	struct alert *kept;
+	size_t n_held, n_kept;
 };
 
 struct audit_pipe {
-	pcap_t *p;	     /* the capture, through libpcap; or */
-	struct pcapfile *f;  /* a classic pcap file, read in blocks */
+	pcap_t *p;	    /* the capture, through libpcap; or */
+	struct pcapfile *f; /* a classic pcap file, read in blocks */
 	const struct detect *d;
 	const struct detect_ctx *ctx;
-	FILE *out;			 /* written by the reader */
-	struct detect_batch *ring;	 /* AUDIT_RING batches */
+	FILE *out;				/* written by the reader */
+	struct detect_batch *ring;		/* AUDIT_RING batches */
 	struct audit_alerts alerts[AUDIT_RING]; /* of each batch */
-	size_t applying;		 /* the batch being applied */
-	uint64_t lost; /* alerts lost for want of memory */
-	bool planned[AUDIT_RING];	 /* its batch was planned by the reader */
+	size_t applying;			/* the batch being applied */
+	bool hold; /* its alerts go to the reader */
+	/* The text that repeats from alert to alert: each thread's own. */
+	struct alert_json_cache *apply_cache, *write_cache;
+	uint64_t lost;	     /* alerts lost for want of memory: applier's */
+	uint64_t write_lost; /* and the reader's */
+	bool planned[AUDIT_RING];    /* its batch was planned by the reader */
 	struct detect_day day;	     /* the reader's, carried across batches */
 	struct detect_day apply_day; /* the applier's, for the same */
 	pthread_mutex_t lock;
@@ -87,27 +108,81 @@ static bool audit_text_grow(struct audit_alerts *al, size_t len)
 	return true;
 }
 
-/* detect's callback, on the applier: @a as a line of its batch's text.
- * Formatted now, since an alert's extras (a sighting's address and MAC)
- * are text on the applier's stack. */
-static void audit_keep(const struct alert *a, void *arg)
+/*
+ * Room at the end of a batch's text kept for the next alert: the most a
+ * flow alert takes, formatted the fast way (alert_format_json_cached()),
+ * is well within it.
+ */
+#define AUDIT_LINE_ROOM 2048
+
+/* @a as a line at the end of @al's text, formatted with the cache of the
+ * thread that does it. */
+static bool audit_format(struct audit_alerts *al, const struct alert *a,
+			 struct alert_json_cache *cache)
 {
-	struct audit_pipe *ap = arg;
-	struct audit_alerts *al = &ap->alerts[ap->applying % AUDIT_RING];
+	if (!audit_text_grow(al, AUDIT_LINE_ROOM))
+		return false;
 	size_t room = al->size - al->len;
-	size_t need = room ? alert_format_json(a, al->text + al->len, room)
-			   : alert_format_json(a, NULL, 0);
+	size_t need =
+	    alert_format_json_cached(cache, a, al->text + al->len, room);
 
 	if (need >= room) {
-		if (!audit_text_grow(al, need)) {
-			ap->lost++;
-			return;
-		}
+		if (!audit_text_grow(al, need))
+			return false;
 		alert_format_json(a, al->text + al->len, need + 1);
 	}
 	/* The newline where the terminator went. */
 	al->text[al->len + need] = '\n';
 	al->len += need + 1;
+	return true;
+}
+
+/* Format the alerts @al holds, in order, after those it has as text. */
+static void audit_format_held(struct audit_alerts *al,
+			      struct alert_json_cache *cache, uint64_t *lost)
+{
+	for (size_t i = 0; i < al->n_held; i++)
+		if (!audit_format(al, &al->kept[i], cache))
+			++*lost;
+	al->n_held = 0;
+}
+
+/* Keep @a, without extras, for the reader to format; false when memory
+ * runs out. */
+static bool audit_hold(struct audit_alerts *al, const struct alert *a)
+{
+	if (al->n_held == al->n_kept) {
+		size_t n = al->n_kept ? 2 * al->n_kept : 256;
+		struct alert *k = reallocarray(al->kept, n, sizeof(*k));
+
+		if (!k)
+			return false;
+		al->kept = k;
+		al->n_kept = n;
+	}
+	/* The extras, most of the struct, are read only up to n_extra. */
+	memcpy(&al->kept[al->n_held++], a, offsetof(struct alert, extra));
+	return true;
+}
+
+/* detect's callback, on the applier: @a into its batch's alerts. */
+static void audit_keep(const struct alert *a, void *arg)
+{
+	struct audit_pipe *ap = arg;
+	struct audit_alerts *al = &ap->alerts[ap->applying % AUDIT_RING];
+
+	if (ap->hold && a->n_extra == 0) {
+		if (audit_hold(al, a))
+			return;
+		/* No memory to hold it: format it here, after those held. */
+	}
+	/* An alert with extras is formatted now, after those held before
+	 * it, and so is the rest of the batch. */
+	if (al->n_held)
+		audit_format_held(al, ap->apply_cache, &ap->lost);
+	ap->hold = false;
+	if (!audit_format(al, a, ap->apply_cache))
+		ap->lost++;
 }
 
 /* Write the alerts of batch @k, in the order they were raised. */
@@ -115,6 +190,7 @@ static void audit_write(struct audit_pipe *ap, size_t k)
 {
 	struct audit_alerts *al = &ap->alerts[k % AUDIT_RING];
 
+	audit_format_held(al, ap->write_cache, &ap->write_lost);
 	if (al->len)
 		fwrite(al->text, 1, al->len, ap->out);
 	al->len = 0;
@@ -271,6 +347,7 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 		}
 		bool end = k == ap->filled;
 		bool planned = !end && ap->planned[k % AUDIT_RING];
+		bool hold = ap->filled - k >= AUDIT_FAR;
 		pthread_mutex_unlock(&ap->lock);
 		if (end)
 			return;
@@ -279,6 +356,7 @@ static void audit_apply(struct audit_pipe *ap, struct detect *d)
 		if (!planned)
 			audit_plan(ap, b, &ap->apply_day);
 		ap->applying = k;
+		ap->hold = hold;
 		detect_batch_apply(d, b, ap->ctx);
 
 		pthread_mutex_lock(&ap->lock);
@@ -384,14 +462,20 @@ static void audit_close(struct audit_pipe *ap)
 static int audit_alloc(struct audit_pipe *ap)
 {
 	ap->ring = calloc(AUDIT_RING, sizeof(*ap->ring));
-	return ap->ring ? 0 : -1;
+	ap->apply_cache = alert_json_cache_new();
+	ap->write_cache = alert_json_cache_new();
+	return ap->ring && ap->apply_cache && ap->write_cache ? 0 : -1;
 }
 
 static void audit_release(struct audit_pipe *ap)
 {
-	for (size_t i = 0; i < AUDIT_RING; i++)
+	for (size_t i = 0; i < AUDIT_RING; i++) {
 		free(ap->alerts[i].text);
+		free(ap->alerts[i].kept);
+	}
 	free(ap->ring);
+	alert_json_cache_free(ap->apply_cache);
+	alert_json_cache_free(ap->write_cache);
 }
 
 int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
@@ -445,9 +529,9 @@ int audit_run(const struct conf *c, const char *path, FILE *out, FILE *summary)
 	if (ap.undecodable)
 		fprintf(summary, "packets of an unsupported link type: %lu\n",
 			(unsigned long)ap.undecodable);
-	if (ap.lost) {
+	if (ap.lost + ap.write_lost) {
 		fprintf(summary, "alerts not written for want of memory: %lu\n",
-			(unsigned long)ap.lost);
+			(unsigned long)(ap.lost + ap.write_lost));
 		status = 1;
 	}
 	detect_summary_print(d, summary);
