@@ -533,7 +533,14 @@ bool decode_linktype_supported(int linktype)
 int decode_packet(int linktype, const uint8_t *pkt, uint32_t caplen,
 		  uint32_t wire_len, struct decoded *d)
 {
-	memset(d, 0, sizeof(*d));
+	/*
+	 * Cleared by copying a zeroed one rather than with memset(), which
+	 * the compiler makes a string instruction whose start-up cost, for
+	 * a hundred bytes, is half the decoding of a packet.
+	 */
+	static const struct decoded zero;
+
+	*d = zero;
 	d->wire_len = wire_len;
 	switch (linktype) {
 	case DECODE_LINK_ETHERNET:
