@@ -794,7 +794,6 @@ struct tmpl {
 	enum alert_type type;
 	int severity;
 	uint8_t proto;
-	bool valid;  /* made; else the slot is empty */
 	bool usable; /* the text fits: else these go the slow way */
 	uint16_t head_len, tail_len;
 	/* ,"alert":"cross-zone", ... ,"proto":"udp","src":" */
@@ -803,7 +802,10 @@ struct tmpl {
 	char tail[TMPL_TAIL_MAX];
 };
 
+/* @sig, the hash of each slot's key (0: empty), is read first: it is
+ * small enough to stay in the nearest cache, the texts are not. */
 struct alert_json_cache {
+	uint64_t sig[TMPL_SLOTS];
 	struct tmpl slot[TMPL_SLOTS];
 };
 
@@ -832,7 +834,8 @@ void alert_json_cache_free(struct alert_json_cache *c)
 	 2 * sizeof("18446744073709551615,\"bytes\":") + sizeof("}") +         \
 	 TMPL_HEAD_MAX + TMPL_TAIL_MAX + TMPL_COPY)
 
-static size_t tmpl_index(const struct alert *a)
+/* The hash of @a's kind: its slot in the top bits, never 0. */
+static uint64_t tmpl_hash(const struct alert *a)
 {
 	uint64_t h = (uint64_t)(uintptr_t)a->src_zone * 0x9e3779b97f4a7c15ull;
 
@@ -842,12 +845,14 @@ static size_t tmpl_index(const struct alert *a)
 	h ^= ((uint64_t)a->type << 16 | (uint64_t)a->proto << 8 |
 	      (uint64_t)(a->severity & 0xff)) *
 	     0xff51afd7ed558ccdull;
-	return (size_t)(h >> 55); /* TMPL_SLOTS */
+	return h | 1;
 }
+
+#define TMPL_HOME(h) ((size_t)((h) >> 55)) /* TMPL_SLOTS */
 
 static bool tmpl_matches(const struct tmpl *t, const struct alert *a)
 {
-	return t->valid && t->src_zone == a->src_zone &&
+	return t->src_zone == a->src_zone &&
 	       t->dst_zone == a->dst_zone && t->action == a->action &&
 	       t->iface == a->iface && t->type == a->type &&
 	       t->severity == a->severity && t->proto == a->proto;
@@ -865,7 +870,6 @@ static void tmpl_make(struct tmpl *t, const struct alert *a)
 	t->type = a->type;
 	t->severity = a->severity;
 	t->proto = a->proto;
-	t->valid = true;
 
 	/* The time comes before: no field is the first. */
 	alert_fields_head(a, &json_sink, &o);
@@ -963,24 +967,25 @@ size_t alert_format_json_cached(struct alert_json_cache *c,
 	if (!a->has_flow || !a->has_counts || a->n_extra)
 		return alert_format_json(a, buf, len);
 
-	size_t home = tmpl_index(a);
+	uint64_t h = tmpl_hash(a);
+	size_t home = TMPL_HOME(h), j = home;
 	struct tmpl *t = NULL;
 
 	for (size_t i = 0; i < TMPL_PROBES; i++) {
-		struct tmpl *s = &c->slot[(home + i) % TMPL_SLOTS];
-
-		if (tmpl_matches(s, a)) {
-			t = s;
+		j = (home + i) % TMPL_SLOTS;
+		if (c->sig[j] == h && tmpl_matches(&c->slot[j], a)) {
+			t = &c->slot[j];
 			break;
 		}
-		if (!s->valid) {
-			tmpl_make(s, a);
-			t = s;
+		if (!c->sig[j])
 			break;
-		}
 	}
 	if (!t) {
-		t = &c->slot[home];
+		/* Into the first empty slot on the way, else its own. */
+		if (c->sig[j])
+			j = home;
+		t = &c->slot[j];
+		c->sig[j] = h;
 		tmpl_make(t, a);
 	}
 	if (!t->usable || len < FLOW_JSON_ROOM)
