@@ -43,7 +43,7 @@
  * pace. (A capture full of alerts: reading, decoding and planning are
  * less work than keeping the flow table and formatting.)
  */
-#define AUDIT_FAR 5
+#define AUDIT_FAR (AUDIT_HALF + 1)
 
 /*
  * The alerts of a batch, as JSON lines: @len bytes of @text, which keeps
