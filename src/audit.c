@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,15 @@ static int audit_fill_pcap(struct audit_pipe *ap, struct detect_batch *b)
 			continue;
 		}
 		b->ts[b->n].tv_sec = h->ts.tv_sec;
+		/*
+		 * A classic pcap file's seconds are an unsigned 32-bit count,
+		 * which libpcap takes as signed: times past January 2038
+		 * would come out before 1970. No capture is that old, so a
+		 * negative time is read as the unsigned count it stands for,
+		 * as pcapfile.c reads it.
+		 */
+		if (h->ts.tv_sec < 0 && h->ts.tv_sec >= INT32_MIN)
+			b->ts[b->n].tv_sec = (uint32_t)h->ts.tv_sec;
 		/* Opened with nanosecond precision: tv_usec holds those. */
 		b->ts[b->n].tv_nsec = h->ts.tv_usec;
 		if (++b->n == DETECT_BATCH)

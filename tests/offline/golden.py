@@ -127,7 +127,16 @@ def case_answers():
             at(4, g.ip_packet(MN6, LG6, "icmp", icmp_type=129))]
 
 
+def case_after_2038():
+    # Classic pcap counts seconds in an unsigned 32-bit word: the last
+    # second before it passes 2^31, the first after, and one in 2106 are
+    # all after 1970, read from the file or through libpcap alike.
+    return [g.Rec(bytes(g.ip_packet(LG, MN, "tcp", 51701, port)), t)
+            for port, t in ((445, 2**31 - 1), (139, 2**31), (3389, 2**32 - 16))]
+
+
 CASES = {
+    "after_2038": (case_after_2038, g.LINK_ETHERNET, "pcap"),
     "answers": (case_answers, g.LINK_ETHERNET, "pcap"),
     "ipv4_cross": (case_ipv4_cross, g.LINK_ETHERNET, "pcap"),
     "ipv6_cross": (case_ipv6_cross, g.LINK_ETHERNET, "pcapng"),
