@@ -60,20 +60,20 @@ struct audit_alerts {
 };
 
 struct audit_pipe {
-	pcap_t *p;	    /* the capture, through libpcap; or */
-	struct pcapfile *f; /* a classic pcap file, read in blocks */
+	pcap_t *p;	     /* the capture, through libpcap; or */
+	struct pcapfile *f;  /* a classic pcap file, read in blocks */
 	const struct detect *d;
 	const struct detect_ctx *ctx;
-	FILE *out;				/* written by the reader */
-	struct detect_batch *ring;		/* AUDIT_RING batches */
+	FILE *out;			 /* written by the reader */
+	struct detect_batch *ring;	 /* AUDIT_RING batches */
 	struct audit_alerts alerts[AUDIT_RING]; /* of each batch */
-	size_t applying;			/* the batch being applied */
-	bool hold; /* its alerts go to the reader */
+	size_t applying;		 /* the batch being applied */
+	bool hold;			 /* its alerts go to the reader */
 	/* The text that repeats from alert to alert: each thread's own. */
 	struct alert_json_cache *apply_cache, *write_cache;
 	uint64_t lost;	     /* alerts lost for want of memory: applier's */
 	uint64_t write_lost; /* and the reader's */
-	bool planned[AUDIT_RING];    /* its batch was planned by the reader */
+	bool planned[AUDIT_RING];	 /* its batch was planned by the reader */
 	struct detect_day day;	     /* the reader's, carried across batches */
 	struct detect_day apply_day; /* the applier's, for the same */
 	pthread_mutex_t lock;

@@ -4,9 +4,10 @@
  * of packets goes through two detectors, one packet at a time and in
  * planned-then-applied batches whose sizes the input chooses, under a
  * configuration with zones, channels, a device list and the smallest flow
- * table (so that keys are evicted). Every alert is rendered both ways;
- * the two detectors must print the same alerts and counters, or it is a
- * crash.
+ * table (so that keys are evicted). Every alert is rendered both ways,
+ * and as JSON also through the cache of alert_format_json_cached(), which
+ * must give the same text; the two detectors must print the same alerts
+ * and counters, or it is a crash.
  *
  * Input: the first byte picks the link type, then records of
  *   [1 byte: batch break and time step] [1 byte: length n] [n bytes]
@@ -55,6 +56,8 @@ static const char conf_text[] =
     ");\n";
 
 static struct conf *conf;
+/* Kept from input to input: the names it refers to live as long. */
+static struct alert_json_cache *json_cache;
 
 /* The alerts of one detector, rendered both ways, end to end. */
 struct sink {
@@ -81,6 +84,11 @@ static void on_alert(const struct alert *a, void *arg)
 
 	if (n >= sizeof(line) || strlen(line) != n)
 		abort();
+	char cached[sizeof(line)];
+	if (alert_format_json_cached(json_cache, a, cached, sizeof(cached)) !=
+		n ||
+	    memcmp(cached, line, n + 1))
+		abort();
 	sink_put(arg, line, n);
 	n = alert_format_kv(a, line, sizeof(line));
 	if (n >= sizeof(line) || strlen(line) != n)
@@ -97,7 +105,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	setenv("TZ", "Asia/Tokyo", 1);
 	conf = conf_load_string(conf_text, "fuzz.conf", 20261123, stderr);
-	if (!conf)
+	json_cache = alert_json_cache_new();
+	if (!conf || !json_cache)
 		abort();
 	return 0;
 }
