@@ -820,10 +820,10 @@ void alert_json_cache_free(struct alert_json_cache *c)
 }
 
 /*
- * Room a line of the fast way may take, beyond its two runs: the time,
- * two addresses with their keys and ports, ICMP type and code, two
- * counters of 20 digits, and the TMPL_COPY bytes that copying the runs a
- * block at a time may write past their end.
+ * Room a line of the fast way may take: the time, its two runs at their
+ * longest, two addresses with their keys and ports, ICMP type and code,
+ * two counters of 20 digits, and the TMPL_COPY bytes that copying the
+ * runs a block at a time may write past their end.
  */
 #define FLOW_JSON_ROOM                                                         \
 	(sizeof("{\"ts\":\"\".000000\"") +                                     \
@@ -908,8 +908,8 @@ INLINE char *put_num(char *p, uint64_t v)
 	return p + n;
 }
 
-/* The line of a flow alert like @t's into @p, which has room to spare
- * (FLOW_JSON_ROOM beyond the runs); returns its end. As format_json(). */
+/* The line of a flow alert like @t's into @p, which has FLOW_JSON_ROOM
+ * bytes; returns its end. The same text as format_json(). */
 static char *flow_json(const struct tmpl *t, const struct alert *a, char *p)
 {
 	struct ts_cache *c = &ts_cache;
