@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "log.h"
 #include "privsep.h"
 #include "wire.h"
@@ -248,6 +249,18 @@ child_main(const struct conf *c, bool monitor, int fd)
 
 /* ---- the parent's side ----------------------------------------------- */
 
+/* Reap @pid, sent SIGTERM: a second for it to go, then SIGKILL. */
+static void sep_reap(pid_t pid)
+{
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static void sep_kill(struct sep *s)
 {
 	if (s->fd >= 0) {
@@ -257,15 +270,8 @@ static void sep_kill(struct sep *s)
 	}
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
-		for (int i = 0; i < 50; i++) {
-			if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-				goto reaped;
-			usleep(20000);
-		}
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
+		sep_reap(s->pid);
 	}
-reaped:
 	s->pid = 0;
 }
 
@@ -455,15 +461,119 @@ void sep_stop(struct sep *s)
 	free(s);
 }
 
+/*
+ * A capture process being replaced watches on for SEP_OVERLAP_MS after
+ * its successor does: a packet that came before is in a block the kernel
+ * hands over at most CAPTURE_TIMEOUT_MS later, and so is seen by the one
+ * or the other. Then it has SEP_RETIRE_MS to hand over its last alerts.
+ */
+#define SEP_OVERLAP_MS (5 * CAPTURE_TIMEOUT_MS)
+#define SEP_RETIRE_MS  1000
+
+/*
+ * Pass on the alerts that come from the capture process on @fd, which
+ * refer to @c, for @ms milliseconds. What else it sends (counters) is its
+ * successor's business now. Returns false at its end of the socket, or at
+ * a message that is not one, true when the time is up.
+ */
+static bool sep_drain(struct sep *s, int fd, const struct conf *c, long ms)
+{
+	struct timespec start, now;
+	const char *why;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		/* Checked before each message: a process that sends without
+		 * pause must not hold the parent here. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = ms - (now.tv_sec - start.tv_sec) * 1000 -
+			    (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (left <= 0)
+			return true;
+
+		ssize_t n = recv(fd, s->buf, WIRE_MAX_MSG,
+				 MSG_DONTWAIT | MSG_TRUNC);
+		if (n > 0 && (size_t)n <= WIRE_MAX_MSG) {
+			int type = wire_type_of(s->buf, n, &why);
+			struct alert a;
+
+			if (type < 0)
+				return false;
+			if (type == WIRE_ALERT &&
+			    wire_alert_decode((struct wire_alert *)s->buf, n,
+					      c, &a, &why) == 0)
+				s->fn(&a, s->arg);
+			continue;
+		}
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return false; /* its end, or a message too long */
+
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/*
+ * Retire the capture process @pid, whose socket is @fd and whose alerts
+ * refer to @c, its successor watching: it goes on for SEP_OVERLAP_MS, is
+ * stopped, and the alerts it raised are passed on until its end of the
+ * socket closes.
+ */
+static void sep_retire(struct sep *s, pid_t pid, int fd,
+		       const struct conf *c)
+{
+	if (sep_drain(s, fd, c, SEP_OVERLAP_MS)) {
+		kill(pid, SIGTERM);
+		sep_drain(s, fd, c, SEP_RETIRE_MS);
+	}
+	close(fd);
+	kill(pid, SIGTERM);
+	sep_reap(pid);
+}
+
+/*
+ * A new capture process in place of the running one (with @s's
+ * configuration now; the running one's was @old). The new one starts
+ * beside it, and the old one is retired only once the new one watches:
+ * a reload leaves no moment when packets go unseen. Packets of that
+ * moment are seen by both, and a forbidden flow that starts in it may
+ * alert twice: a duplicate is the price of not missing one.
+ */
+static int sep_replace(struct sep *s, const struct conf *old)
+{
+	pid_t pid = s->pid;
+	int fd = s->fd, rc;
+
+	/* The old one's messages are read by sep_retire() alone now. */
+	if (fd >= 0)
+		ev_del(s->ev, fd);
+	s->pid = 0;
+	s->fd = -1;
+	rc = sep_spawn(s);
+	if (pid > 0 && fd >= 0) {
+		sep_retire(s, pid, fd, old);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		if (pid > 0) {
+			kill(pid, SIGTERM);
+			sep_reap(pid);
+		}
+	}
+	return rc;
+}
+
 void sep_reconfigure(struct sep *s, const struct conf *c, bool monitor)
 {
-	sep_kill(s);
+	const struct conf *old = s->conf;
+
 	s->conf = c;
 	s->monitor = monitor;
 	if (sep_alloc_pairs(s) < 0)
 		fatal("capture process: pair counters");
 	s->backoff = 0;
-	if (sep_spawn(s) < 0)
+	if (sep_replace(s, old) < 0)
 		s->restart_at = time(NULL) + SEP_RESTART_MIN;
 }
 
@@ -501,8 +611,7 @@ void sep_tick(struct sep *s, time_t now)
 			log_info("capture %s: available again; restarting the "
 				 "capture process",
 				 s->stats.ifs[i].name);
-			sep_kill(s);
-			sep_spawn(s);
+			sep_replace(s, s->conf);
 			return;
 		}
 	}

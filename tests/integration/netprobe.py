@@ -12,6 +12,9 @@ Only the standard library: nothing to install.
   tcp-echo --port P [--bind A] [--ready FILE]       echo server (forever)
   udp-echo --port P [--bind A] [--ready FILE]       echo server (forever)
   sniff --iface I --seconds S [--src A] [--dst A]   count IP packets seen
+  udp-stream --dst A --port P --count N --interval S [--src A]
+                                    one datagram to each of ports P .. P+N-1,
+                                    S seconds apart (a new flow each)
 """
 import argparse
 import ipaddress
@@ -80,6 +83,19 @@ def probe_udp(a):
             if s.recv(2048) == token:
                 return 0
         return 1
+    except OSError:
+        return 1
+    finally:
+        s.close()
+
+
+def udp_stream(a):
+    s = bound_socket(a.dst, socket.SOCK_DGRAM, src=a.src)
+    try:
+        for i in range(a.count):
+            s.sendto(TOKEN, (a.dst, a.port + i))
+            time.sleep(a.interval)
+        return 0
     except OSError:
         return 1
     finally:
@@ -241,7 +257,7 @@ def sniff(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cmd", choices=["tcp", "udp", "icmp", "tcp-echo",
-                                   "udp-echo", "sniff"])
+                                   "udp-echo", "sniff", "udp-stream"])
     p.add_argument("--dst")
     p.add_argument("--src")
     p.add_argument("--port", type=int, default=0)
@@ -251,15 +267,19 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--iface")
     p.add_argument("--seconds", type=float, default=1.0)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--interval", type=float, default=0.01)
     a = p.parse_args()
-    if a.cmd in ("tcp", "udp", "icmp") and not a.dst:
+    if a.cmd in ("tcp", "udp", "icmp", "udp-stream") and not a.dst:
         p.error("--dst is required")
-    if a.cmd in ("tcp", "udp", "tcp-echo", "udp-echo") and not a.port:
+    if a.cmd in ("tcp", "udp", "tcp-echo", "udp-echo",
+                 "udp-stream") and not a.port:
         p.error("--port is required")
     if a.cmd == "sniff" and not a.iface:
         p.error("--iface is required")
     fn = {"tcp": probe_tcp, "udp": probe_udp, "icmp": probe_icmp,
-          "tcp-echo": tcp_echo, "udp-echo": udp_echo, "sniff": sniff}
+          "tcp-echo": tcp_echo, "udp-echo": udp_echo, "sniff": sniff,
+          "udp-stream": udp_stream}
     return fn[a.cmd](a)
 
 

@@ -106,6 +106,29 @@ out=$(ctl reload 2>&1)
 [ "$out" = "reloaded $conf" ] && ok "a reload back to the running mode has no note" ||
 	fail "reload back to enforce" "$out"
 
+# Reloads while forbidden flows keep coming, a new one every 20 ms: the
+# capture process of the old configuration watches until the new one
+# does, and hands over what it raised, so not one flow goes unseen.
+ip netns exec "$(lab_ns lg)" "$PYTHON" "$NETPROBE" udp-stream --src 10.2.0.7 \
+	--dst 10.1.0.9 --port 31000 --count 150 --interval 0.02 >/dev/null 2>&1 &
+stream=$!
+reloads=0
+for _ in 1 2 3; do
+	sleep 0.6
+	ctl reload >/dev/null 2>&1 && reloads=$((reloads + 1))
+done
+wait "$stream"
+stream_seen() {
+	grep -oE 'alert=cross-zone .* dst=10\.1\.0\.9 dport=31[0-9]{3} ' "$SYSLOG_DIR/syslog" |
+		grep -oE 'dport=[0-9]+' | sort -u |
+		awk -F= '$2 >= 31000 && $2 < 31150' | wc -l
+}
+if [ "$reloads" -eq 3 ] && wait_for '[ "$(stream_seen)" -eq 150 ]' 10; then
+	ok "3 reloads amid 150 new forbidden flows: all 150 alerted"
+else
+	fail "reloads amid new forbidden flows" "$reloads reloads, $(stream_seen) of 150 flows alerted"
+fi
+
 # The administrator's explicit removal: the table goes (the unprivileged
 # parent still holds CAP_NET_ADMIN for it), the daemon keeps watching.
 out=$(ctl remove-ruleset 2>&1)
