@@ -270,12 +270,21 @@ INLINE size_t u64_digits(uint64_t v)
  * then read back as a whole to be copied waits for those writes to land,
  * and that wait was a good part of an alert's cost.
  */
+/* The digits of @v at @p, which has room for them; returns their end. */
+INLINE char *put_num(char *p, uint64_t v)
+{
+	size_t n = u64_digits(v);
+
+	fmt_u64(p + n, v);
+	return p + n;
+}
+
 INLINE void out_u64(struct out *o, uint64_t v)
 {
 	size_t n = u64_digits(v);
 
 	if (n <= out_room(o)) {
-		fmt_u64(o->buf + o->pos + n, v);
+		put_num(o->buf + o->pos, v);
 		o->pos += n;
 		return;
 	}
@@ -576,34 +585,51 @@ static void ts_cache_fill(struct ts_cache *c, time_t sec)
 	c->valid = true;
 }
 
-/* RFC 3339 in local time with its offset: 2026-11-23T10:15:02.123456+09:00. */
-INLINE void json_ts(struct out *o, const struct timespec *ts)
+/* The most ts_text() writes. */
+#define TS_TEXT_MAX                                                            \
+	(sizeof(((struct ts_cache *)0)->date) + sizeof(".000000") +            \
+	 sizeof(((struct ts_cache *)0)->off))
+
+/*
+ * RFC 3339 in local time with its offset, 2026-11-23T10:15:02.123456+09:00,
+ * at @p, which has room for TS_TEXT_MAX bytes; returns its end.
+ */
+INLINE char *ts_text(char *p, const struct timespec *ts)
 {
 	struct ts_cache *c = &ts_cache;
 	long usec = ts->tv_nsec / 1000;
-	char tmp[7];
 
 	/* A malformed tv_nsec must not print a seventh digit. */
 	if (usec < 0 || usec > 999999)
 		usec = 0;
 	if (!ts_cache_fresh(c, ts->tv_sec))
 		ts_cache_fill(c, ts->tv_sec);
-
-	json_key(o, KEY("ts"));
-	out_putc(o, '"');
-	out_write(o, c->date, c->date_len);
-	/* The fraction in place when it fits (see out_u64()). */
-	char *frac = out_room(o) >= sizeof(tmp) ? o->buf + o->pos : tmp;
-	frac[0] = '.';
+	copy_short(p, c->date, c->date_len);
+	p += c->date_len;
+	p[0] = '.';
 	for (int i = 5; i >= 1; i -= 2) {
-		memcpy(frac + i, digit_pairs + usec % 100 * 2, 2);
+		memcpy(p + i, digit_pairs + usec % 100 * 2, 2);
 		usec /= 100;
 	}
-	if (frac == tmp)
-		out_write(o, tmp, sizeof(tmp));
-	else
-		o->pos += sizeof(tmp);
-	out_write(o, c->off, c->off_len);
+	p += 7;
+	copy_short(p, c->off, c->off_len);
+	return p + c->off_len;
+}
+
+/* The time in place when it fits (see out_u64()). */
+INLINE void json_ts(struct out *o, const struct timespec *ts)
+{
+	json_key(o, KEY("ts"));
+	out_putc(o, '"');
+	if (out_room(o) >= TS_TEXT_MAX) {
+		char *at = o->buf + o->pos;
+
+		o->pos += (size_t)(ts_text(at, ts) - at);
+	} else {
+		char tmp[TS_TEXT_MAX];
+
+		out_write(o, tmp, (size_t)(ts_text(tmp, ts) - tmp));
+	}
 	out_putc(o, '"');
 }
 
@@ -826,9 +852,7 @@ void alert_json_cache_free(struct alert_json_cache *c)
  * runs a block at a time may write past their end.
  */
 #define FLOW_JSON_ROOM                                                         \
-	(sizeof("{\"ts\":\"\".000000\"") +                                     \
-	 sizeof(((struct ts_cache *)0)->date) +                                \
-	 sizeof(((struct ts_cache *)0)->off) + 2 * ADDR_STRLEN +               \
+	(sizeof("{\"ts\":\"\"") + TS_TEXT_MAX + 2 * ADDR_STRLEN +                \
 	 sizeof("\",\"sport\":65535,\"dst\":\"\",\"dport\":65535") +           \
 	 sizeof(",\"icmp_type\":255,\"icmp_code\":255") +                      \
 	 2 * sizeof("18446744073709551615,\"bytes\":") + sizeof("}") +         \
@@ -900,36 +924,12 @@ INLINE char *put_lit(char *p, const char *s, size_t n)
 }
 #define PUT_LIT(p, s) put_lit(p, s, sizeof(s) - 1)
 
-INLINE char *put_num(char *p, uint64_t v)
-{
-	size_t n = u64_digits(v);
-
-	fmt_u64(p + n, v);
-	return p + n;
-}
-
 /* The line of a flow alert like @t's into @p, which has FLOW_JSON_ROOM
  * bytes; returns its end. The same text as format_json(). */
 static char *flow_json(const struct tmpl *t, const struct alert *a, char *p)
 {
-	struct ts_cache *c = &ts_cache;
-	long usec = a->ts.tv_nsec / 1000;
-
-	if (usec < 0 || usec > 999999)
-		usec = 0;
-	if (!ts_cache_fresh(c, a->ts.tv_sec))
-		ts_cache_fill(c, a->ts.tv_sec);
 	p = PUT_LIT(p, "{\"ts\":\"");
-	copy_short(p, c->date, c->date_len);
-	p += c->date_len;
-	p[0] = '.';
-	for (int i = 5; i >= 1; i -= 2) {
-		memcpy(p + i, digit_pairs + usec % 100 * 2, 2);
-		usec /= 100;
-	}
-	p += 7;
-	copy_short(p, c->off, c->off_len);
-	p += c->off_len;
+	p = ts_text(p, &a->ts);
 	*p++ = '"';
 
 	p = put_run(p, t->head, t->head_len);

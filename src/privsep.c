@@ -523,12 +523,12 @@ static bool sep_drain(struct sep *s, int fd, const struct conf *c, long ms)
 static void sep_retire(struct sep *s, pid_t pid, int fd,
 		       const struct conf *c)
 {
-	if (sep_drain(s, fd, c, SEP_OVERLAP_MS)) {
-		kill(pid, SIGTERM);
-		sep_drain(s, fd, c, SEP_RETIRE_MS);
-	}
-	close(fd);
+	bool running = sep_drain(s, fd, c, SEP_OVERLAP_MS);
+
 	kill(pid, SIGTERM);
+	if (running)
+		sep_drain(s, fd, c, SEP_RETIRE_MS);
+	close(fd);
 	sep_reap(pid);
 }
 
@@ -546,21 +546,14 @@ static int sep_replace(struct sep *s, const struct conf *old)
 	int fd = s->fd, rc;
 
 	/* The old one's messages are read by sep_retire() alone now. */
-	if (fd >= 0)
+	if (pid > 0)
 		ev_del(s->ev, fd);
 	s->pid = 0;
 	s->fd = -1;
 	rc = sep_spawn(s);
-	if (pid > 0 && fd >= 0) {
+	/* A process runs, with its socket, or none does (sep_lost()). */
+	if (pid > 0)
 		sep_retire(s, pid, fd, old);
-	} else {
-		if (fd >= 0)
-			close(fd);
-		if (pid > 0) {
-			kill(pid, SIGTERM);
-			sep_reap(pid);
-		}
-	}
 	return rc;
 }
 
