@@ -59,8 +59,10 @@ int prefix_parse(const char *s, struct prefix *p, const char **why)
 		p->len = bits;
 		return 0;
 	}
+	/* One to three digits and nothing after them, no leading zero. */
 	const char *l = slash + 1;
-	if (*l < '0' || *l > '9' || strlen(l) > 3 || (l[0] == '0' && l[1])) {
+	size_t digits = strspn(l, "0123456789");
+	if (digits == 0 || digits > 3 || l[digits] || (l[0] == '0' && l[1])) {
 		*why = "malformed prefix length";
 		return -1;
 	}

@@ -1699,24 +1699,179 @@ static struct conf *conf_finish(struct loader *l, config_t *cfg, int ok,
 	return c;
 }
 
+/*
+ * libconfig's scanner ends the process when it cannot read a file (a
+ * directory: EISDIR), and a FIFO would keep it waiting for ever: the file
+ * and every file it @includes are opened here first, without waiting, and
+ * refused unless they are regular files. Returns an open descriptor of
+ * @path, or -1 after saying why on @err (@shown, @line: where it is named).
+ */
+static int regular_open(const char *path, const char *shown, int line,
+			FILE *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	const char *why = NULL;
+
+	if (fd < 0)
+		why = strerror(errno);
+	else if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (!why)
+		return fd;
+	if (err && line > 0)
+		fprintf(err, "%s:%d: @include \"%s\": %s\n", shown, line, path,
+			why);
+	else if (err)
+		fprintf(err, "%s: %s\n", path, why);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Deeper than libconfig goes: it says so itself. */
+#define INCLUDE_DEPTH_MAX 10
+
+static bool includes_check(const struct loader *l, FILE *f,
+			   const char *shown, int depth);
+
+/* The file @path, named by an @include of @shown at @line: a regular
+ * file, and so are those it includes. */
+static bool include_check(const struct loader *l, const char *path,
+			  const char *shown, int line, int depth)
+{
+	const char *dir, *slash;
+	char *as_shown = NULL;
+	bool ok;
+
+	/* Named in messages as the parser's messages name it. */
+	dir = shown_dir(l, path, &slash);
+	if (asprintf(&as_shown, "%s%s%s", dir, slash, path) < 0) {
+		if (l->err)
+			fprintf(l->err, "%s: out of memory\n", shown);
+		return false;
+	}
+	int fd = regular_open(path, shown, line, l->err);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+
+	if (fd >= 0 && !f) {
+		if (l->err)
+			fprintf(l->err, "%s: %s\n", as_shown, strerror(errno));
+		close(fd);
+	}
+	ok = f && (depth >= INCLUDE_DEPTH_MAX ||
+		   includes_check(l, f, as_shown, depth + 1));
+	if (f)
+		fclose(f);
+	free(as_shown);
+	return ok;
+}
+
+/*
+ * The @include directives of @text (the file @shown), as libconfig's
+ * scanner finds them: at the start of a line, outside comments, the path
+ * in double quotes with \\ and \" escapes. Relative paths are taken from
+ * the working directory, as libconfig takes them.
+ */
+static bool includes_check(const struct loader *l, FILE *f,
+			   const char *shown, int depth)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+	bool in_comment = false, ok = true;
+	int line = 1;
+
+	if (!m) {
+		if (l->err)
+			fprintf(l->err, "%s: %s\n", shown, strerror(errno));
+		return false;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	if (ferror(f)) {
+		if (l->err)
+			fprintf(l->err, "%s: %s\n", shown, strerror(errno));
+		ok = false;
+	}
+	if (fclose(m) != 0 || !text) {
+		free(text);
+		return false;
+	}
+	for (const char *p = ok ? text : ""; *p; line++) {
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!in_comment && !strncmp(q, "@include", 8) &&
+		    (q[8] == ' ' || q[8] == '\t')) {
+			q += 8;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '"') {
+				char name[4096];
+				size_t k = 0;
+
+				for (q++; *q && *q != '"' && *q != '\n'; q++) {
+					if (*q == '\\' &&
+					    (q[1] == '\\' || q[1] == '"'))
+						q++;
+					if (k < sizeof(name) - 1)
+						name[k++] = *q;
+				}
+				name[k] = '\0';
+				if (*q == '"' &&
+				    !include_check(l, name, shown, line, depth))
+					ok = false;
+			}
+		}
+		/* The rest of the line: comments begin and end, strings and
+		 * line comments hide what looks like either. */
+		for (q = p; *q && *q != '\n'; q++) {
+			if (in_comment) {
+				if (q[0] == '*' && q[1] == '/') {
+					in_comment = false;
+					q++;
+				}
+			} else if (q[0] == '/' && q[1] == '*') {
+				in_comment = true;
+				q++;
+			} else if (q[0] == '#' || (q[0] == '/' && q[1] == '/')) {
+				while (q[1] && q[1] != '\n')
+					q++;
+			} else if (q[0] == '"') {
+				for (q++; *q && *q != '"' && *q != '\n'; q++)
+					if (*q == '\\' && q[1] && q[1] != '\n')
+						q++;
+				if (*q != '"')
+					q--;
+			}
+		}
+		p = *q ? q + 1 : q;
+	}
+	free(text);
+	return ok;
+}
+
 struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 {
 	struct loader l = {.name = path, .err = err, .today = today};
 	config_t cfg;
-	FILE *f = fopen(path, "r");
-	struct stat st;
+	int fd = regular_open(path, path, 0, err);
+	FILE *f;
 	int ok;
 
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
 	if (!f) {
 		if (err)
 			fprintf(err, "%s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	/* libconfig's scanner exits the process on a read error (EISDIR) */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (err)
-			fprintf(err, "%s: not a regular file\n", path);
-		fclose(f);
+		close(fd);
 		return NULL;
 	}
 	config_init(&cfg);
@@ -1735,14 +1890,22 @@ struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 		l.dir = dirname(dir);
 		moved = here >= 0 && chdir(l.dir) == 0;
 	}
-	ok = config_read(&cfg, f);
+	bool readable = includes_check(&l, f, path, 0);
+
+	ok = readable && fseek(f, 0, SEEK_SET) == 0 && config_read(&cfg, f);
 	fclose(f);
 	if (moved && fchdir(here) < 0 && err)
 		fprintf(err, "%s: cannot return to the working directory: %s\n",
 			path, strerror(errno));
 	if (here >= 0)
 		close(here);
-	struct conf *c = conf_finish(&l, &cfg, ok, path);
+	struct conf *c = NULL;
+
+	if (readable) {
+		c = conf_finish(&l, &cfg, ok, path);
+	} else {
+		config_destroy(&cfg);
+	}
 	free(dir);
 	return c;
 }

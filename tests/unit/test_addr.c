@@ -96,6 +96,15 @@ START_TEST(prefixes)
 	ck_assert_int_eq(prefix_parse("10.1.0.0/016", &p, &why), -1);
 	ck_assert_int_eq(prefix_parse("10.1.0.0/", &p, &why), -1);
 	ck_assert_int_eq(prefix_parse("/8", &p, &why), -1);
+	/* Nothing may follow the length. */
+	static const char *const tails[] = {"10.2.0.0/16a", "10.2.0.0/16 ",
+					    "fd00:1::/48#", "10.2.0.25/32x",
+					    "10.2.0.0/1/6", "10.2.0.0/+16",
+					    "10.2.0.0/ 16", "10.2.0.0/1000"};
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		ck_assert_int_eq(prefix_parse(tails[i], &p, &why), -1);
+		ck_assert_str_eq(why, "malformed prefix length");
+	}
 	ck_assert_int_eq(prefix_parse("fd00:1::/48", &p, &why), 0);
 	ck_assert_int_eq(prefix_parse("fd00:1::/129", &p, &why), -1);
 	ck_assert_int_eq(prefix_parse("10.2.0.25", &p, &why), 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -1164,6 +1165,91 @@ START_TEST(include_from_the_files_directory)
 }
 END_TEST
 
+START_TEST(include_only_regular_files)
+{
+	/*
+	 * libconfig's scanner ends the process on a file it cannot read (a
+	 * directory) and waits for ever on a FIFO: either, named by the file
+	 * or by an @include at any depth, is refused with where it is named,
+	 * and the process goes on (a reload runs inside the daemon).
+	 */
+	char dir[] = "/tmp/test_conf_reg_XXXXXX";
+	char path[256], want[1024], sub[300];
+	const char *zones =
+	    "zones = ( { name = \"a\"; networks = [ \"10.1.0.0/16\" ]; } );\n";
+	struct conf *c;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(sub, sizeof(sub), "%s/d.conf", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/fifo.conf", dir);
+	ck_assert_int_eq(mkfifo(sub, 0600), 0);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+
+	write_file(dir, "main.conf", "version = 1;\n@include \"d.conf\"\n");
+	snprintf(want, sizeof(want),
+		 "%s:2: @include \"d.conf\": not a regular file\n", path);
+	expect_load_fail(path, want);
+
+	write_file(dir, "main.conf",
+		   "version = 1;\n\n  @include \"fifo.conf\"\n");
+	snprintf(want, sizeof(want),
+		 "%s:3: @include \"fifo.conf\": not a regular file\n", path);
+	expect_load_fail(path, want);
+
+	write_file(dir, "main.conf", "version = 1;\n@include \"none.conf\"\n");
+	snprintf(want, sizeof(want),
+		 "%s:2: @include \"none.conf\": No such file or directory\n",
+		 path);
+	expect_load_fail(path, want);
+
+	/* One level down: a relative path is still taken from the first
+	 * file's directory, as libconfig takes it. */
+	write_file(dir, "main.conf", "version = 1;\n@include \"sub/z.inc\"\n");
+	write_file(sub, "z.inc", "\n@include \"d.conf\"\n");
+	snprintf(want, sizeof(want),
+		 "%s/sub/z.inc:2: @include \"d.conf\": not a regular file\n",
+		 dir);
+	expect_load_fail(path, want);
+
+	/* What only looks like an @include: in a comment, in a string. */
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "version = 1;\n/* @include \"d.conf\"\n@include \"x\" */\n"
+		 "# @include \"d.conf\"\n// @include \"d.conf\"\n"
+		 "@include \"sub/z.inc\"\n");
+	write_file(dir, "main.conf", text);
+	snprintf(text, sizeof(text),
+		 "zones = ( { name = \"a\"; description = \"a\n"
+		 "@include \\\"d.conf\\\" \";\n"
+		 "networks = [ \"10.1.0.0/16\" ]; } );\n");
+	write_file(sub, "z.inc", text);
+	c = conf_load(path, TODAY, stderr);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->n_zones, 1);
+	conf_free(c);
+	write_file(sub, "z.inc", zones);
+
+	/* The file itself. */
+	snprintf(sub, sizeof(sub), "%s/fifo.conf", dir);
+	snprintf(want, sizeof(want), "%s: not a regular file\n", sub);
+	expect_load_fail(sub, want);
+
+	snprintf(sub, sizeof(sub), "%s/sub/z.inc", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/fifo.conf", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/d.conf", dir);
+	rmdir(sub);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(sample_conf_loads)
 {
 	char *buf = NULL;
@@ -1259,6 +1345,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, design_example_every_field);
 	tcase_add_test(tc, design_md_loads_from_disk);
 	tcase_add_test(tc, include_from_the_files_directory);
+	tcase_add_test(tc, include_only_regular_files);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, monitor_mode_and_settings);
 	tcase_add_test(tc, ports_forms_sorted_and_merged);
