@@ -102,9 +102,12 @@ void wire_alert_encode(const struct alert *a, struct wire_alert *w);
 int wire_alert_decode(struct wire_alert *w, size_t len, const struct conf *c,
 		      struct alert *a, const char **why);
 
-/* The stats message: its size is fixed; -1 with a reason when malformed. */
+/*
+ * The stats message: its size is fixed, and each interface it names is one
+ * the child captures on under @c. -1 with a reason when malformed.
+ */
 int wire_stats_check(const struct wire_stats *w, size_t len,
-		     const char **why);
+		     const struct conf *c, const char **why);
 /* A row of pair counters: row < n_zones + 1, n == n_zones + 1. */
 size_t wire_pairs_size(size_t n);
 int wire_pairs_check(const struct wire_pairs *w, size_t len,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ctl: the control socket, bounded requests, one answer per connection. */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -14,11 +14,27 @@
 #include "ctl.h"
 #include "log.h"
 
+/*
+ * A client is served in three steps, all driven by the event loop and none
+ * waiting on the client: its request is read, its answer is sent as fast
+ * as it reads it, then what it still sends is read and dropped until it
+ * closes (closing on unread bytes would reset the connection, and the
+ * client could lose the answer it had not read yet). A client slow at any
+ * step is dropped when its step's time is up; the others, the alerts and
+ * the timers go on meanwhile.
+ */
+enum ctl_step { CTL_READ, CTL_WRITE, CTL_DRAIN };
+
 struct ctl_client {
 	int fd;
-	time_t since;
+	enum ctl_step step;
+	time_t since; /* when the current step began */
+	uid_t uid;
+	pid_t pid;
 	size_t len;
 	char buf[CTL_MAX_REQUEST];
+	char *out; /* the answer: @out_len bytes, @out_off of them sent */
+	size_t out_len, out_off;
 	struct ctl *ctl;
 };
 
@@ -29,6 +45,9 @@ struct ctl {
 	ctl_handler handler;
 	void *arg;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
+	/* What was logged about clients this second, to bound the log. */
+	time_t log_sec;
+	unsigned logged, unlogged;
 };
 
 int ctl_request_parse(const char *line, size_t len, struct ctl_request *r,
@@ -77,6 +96,36 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *r,
 	return 0;
 }
 
+/*
+ * A client's misbehaviour, in the log, at most CTL_LOG_PER_SECOND lines a
+ * second: whoever may connect could otherwise fill it. What is held back
+ * is counted into the next line.
+ */
+#define CTL_LOG_PER_SECOND 10
+
+static void ctl_log(struct ctl *ctl, const struct ctl_client *cl,
+		    const char *what)
+{
+	time_t now = time(NULL);
+
+	if (now != ctl->log_sec) {
+		ctl->log_sec = now;
+		ctl->logged = 0;
+	}
+	if (ctl->logged >= CTL_LOG_PER_SECOND) {
+		ctl->unlogged++;
+		return;
+	}
+	ctl->logged++;
+	char more[48] = "";
+	if (ctl->unlogged)
+		snprintf(more, sizeof(more), " (and %u more not logged)",
+			 ctl->unlogged);
+	log_warnx("control socket: client pid %ld uid %ld: %s%s",
+		  (long)cl->pid, (long)cl->uid, what, more);
+	ctl->unlogged = 0;
+}
+
 static void ctl_client_free(struct ctl_client *cl)
 {
 	struct ctl *ctl = cl->ctl;
@@ -86,105 +135,191 @@ static void ctl_client_free(struct ctl_client *cl)
 			ctl->clients[i] = NULL;
 	ev_del(ctl->ev, cl->fd);
 	close(cl->fd);
+	free(cl->out);
 	free(cl);
 }
 
-/* Write all of @buf, giving up after a bounded wait for a slow reader. */
-static void ctl_write_all(int fd, const char *buf, size_t len)
+/* The answer is all sent: read what else comes, until the client closes. */
+static void ctl_drain(struct ctl_client *cl)
 {
-	struct timeval tv = { .tv_sec = 2 };
-	int fl = fcntl(fd, F_GETFL);
+	shutdown(cl->fd, SHUT_WR);
+	cl->step = CTL_DRAIN;
+	cl->since = time(NULL);
+	if (ev_mod(cl->ctl->ev, cl->fd, EPOLLIN) < 0)
+		ctl_client_free(cl);
+}
 
-	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+/* Send what the socket takes of the answer; when all is sent, drain. */
+static void ctl_send(struct ctl_client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_off,
+				 cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
-		buf += n;
-		len -= n;
+		if (n <= 0) {
+			/* It went away before reading its answer: its call. */
+			ctl_client_free(cl);
+			return;
+		}
+		cl->out_off += (size_t)n;
 	}
+	ctl_drain(cl);
+}
+
+/* Answer @cl with @len bytes of @text (its to free), sent from the loop. */
+static void ctl_reply(struct ctl_client *cl, char *text, size_t len)
+{
+	cl->out = text;
+	cl->out_len = len;
+	cl->out_off = 0;
+	cl->step = CTL_WRITE;
+	cl->since = time(NULL);
+	if (ev_mod(cl->ctl->ev, cl->fd, EPOLLOUT) < 0) {
+		ctl_client_free(cl);
+		return;
+	}
+	ctl_send(cl);
+}
+
+/* Answer "error @why", logged as the client's mistake. */
+static void ctl_refuse(struct ctl_client *cl, const char *why)
+{
+	char *text = NULL;
+	int n = asprintf(&text, "error %s\n", why);
+
+	ctl_log(cl->ctl, cl, why);
+	if (n < 0) {
+		ctl_client_free(cl);
+		return;
+	}
+	ctl_reply(cl, text, (size_t)n);
 }
 
 static void ctl_answer(struct ctl_client *cl, size_t len)
 {
 	struct ctl *ctl = cl->ctl;
 	struct ctl_request req;
-	struct ucred cred;
-	socklen_t cl_len = sizeof(cred);
 	const char *why;
-	char *body = NULL;
+	char *body = NULL, *text = NULL;
 	size_t body_len = 0;
 	FILE *out;
-	int rc = -1;
+	int rc, n;
 
 	if (ctl_request_parse(cl->buf, len, &req, &why) < 0) {
-		char msg[128];
-		int n = snprintf(msg, sizeof(msg), "error %s\n", why);
-		ctl_write_all(cl->fd, msg, n);
+		ctl_refuse(cl, why);
 		return;
 	}
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) == 0) {
-		req.uid = cred.uid;
-		req.pid = cred.pid;
-	} else {
-		req.uid = (uid_t)-1;
-	}
+	req.uid = cl->uid;
+	req.pid = cl->pid;
 	out = open_memstream(&body, &body_len);
-	if (!out)
+	if (!out) {
+		ctl_client_free(cl);
 		return;
+	}
 	rc = ctl->handler(&req, out, ctl->arg);
 	if (fclose(out) != 0 || !body) {
 		free(body);
+		ctl_client_free(cl);
 		return;
 	}
 	if (rc == 0) {
-		ctl_write_all(cl->fd, "ok\n", 3);
-		ctl_write_all(cl->fd, body, body_len);
+		n = asprintf(&text, "ok\n%.*s", (int)body_len, body);
 	} else {
 		/* One line: the first of the handler's message. */
 		body[strcspn(body, "\n")] = '\0';
-		ctl_write_all(cl->fd, "error ", 6);
-		ctl_write_all(cl->fd, body, strlen(body));
-		ctl_write_all(cl->fd, "\n", 1);
+		n = asprintf(&text, "error %s\n", body);
 	}
 	free(body);
+	if (n < 0) {
+		ctl_client_free(cl);
+		return;
+	}
+	ctl_reply(cl, text, (size_t)n);
 }
 
-static void ctl_client_read(int fd, uint32_t events, void *arg)
+static void ctl_client_io(int fd, uint32_t events, void *arg)
 {
 	struct ctl_client *cl = arg;
 	ssize_t n;
 	char *nl;
 
-	(void)events;
+	if (cl->step == CTL_WRITE) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			ctl_send(cl);
+		return;
+	}
+	if (cl->step == CTL_DRAIN) {
+		char sink[512];
+
+		n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			ctl_client_free(cl);
+		return;
+	}
 	n = recv(fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len,
 		 MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (cl->len > 0)
+			ctl_log(cl->ctl, cl, "closed before ending its request");
 		ctl_client_free(cl);
 		return;
 	}
-	cl->len += n;
+	cl->len += (size_t)n;
 	nl = memchr(cl->buf, '\n', cl->len);
-	if (nl) {
-		ctl_answer(cl, nl - cl->buf);
-	} else if (cl->len == sizeof(cl->buf)) {
-		static const char msg[] = "error request too long\n";
-		ctl_write_all(fd, msg, sizeof(msg) - 1);
-	} else {
-		return;
+	if (nl)
+		ctl_answer(cl, (size_t)(nl - cl->buf));
+	else if (cl->len == sizeof(cl->buf))
+		ctl_refuse(cl, "request too long");
+}
+
+/*
+ * Slots a uid other than root's may hold, and all such uids together: any
+ * member of the socket's group can connect, and must not be able to keep
+ * root, or the other members, out.
+ */
+#define CTL_MAX_PER_UID	 4
+#define CTL_MAX_NON_ROOT (CTL_MAX_CLIENTS - CTL_MAX_PER_UID)
+
+/* Why a client of @uid gets no slot now, or NULL; its slot in *@slot. */
+static const char *ctl_slot(const struct ctl *ctl, uid_t uid, size_t *slot)
+{
+	size_t same = 0, non_root = 0;
+
+	*slot = CTL_MAX_CLIENTS;
+	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct ctl_client *cl = ctl->clients[i];
+
+		if (!cl) {
+			if (*slot == CTL_MAX_CLIENTS)
+				*slot = i;
+			continue;
+		}
+		same += cl->uid == uid;
+		non_root += cl->uid != 0;
 	}
-	ctl_client_free(cl);
+	if (*slot == CTL_MAX_CLIENTS)
+		return "too many clients";
+	if (uid != 0 && same >= CTL_MAX_PER_UID)
+		return "too many clients of this user";
+	if (uid != 0 && non_root >= CTL_MAX_NON_ROOT)
+		return "too many clients";
+	return NULL;
 }
 
 static void ctl_accept(int fd, uint32_t events, void *arg)
 {
 	struct ctl *ctl = arg;
 	struct ctl_client *cl;
+	struct ucred cred;
+	socklen_t cred_len = sizeof(cred);
+	const char *why;
 	size_t slot;
 	int cfd;
 
@@ -192,15 +327,6 @@ static void ctl_accept(int fd, uint32_t events, void *arg)
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
-	for (slot = 0; slot < CTL_MAX_CLIENTS; slot++)
-		if (!ctl->clients[slot])
-			break;
-	if (slot == CTL_MAX_CLIENTS) {
-		static const char msg[] = "error too many clients\n";
-		send(cfd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(cfd);
-		return;
-	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
 		close(cfd);
@@ -209,12 +335,49 @@ static void ctl_accept(int fd, uint32_t events, void *arg)
 	cl->fd = cfd;
 	cl->ctl = ctl;
 	cl->since = time(NULL);
-	if (ev_add(ctl->ev, cfd, EPOLLIN, ctl_client_read, cl) < 0) {
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+		cl->uid = cred.uid;
+		cl->pid = cred.pid;
+	} else {
+		cl->uid = (uid_t)-1;
+		cl->pid = 0;
+	}
+	why = ctl_slot(ctl, cl->uid, &slot);
+	if (why) {
+		/* No slot to serve it from: a line, without waiting. */
+		char msg[64];
+		int n = snprintf(msg, sizeof(msg), "error %s\n", why);
+
+		ctl_log(ctl, cl, why);
+		send(cfd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(cfd);
+		free(cl);
+		return;
+	}
+	if (ev_add(ctl->ev, cfd, EPOLLIN, ctl_client_io, cl) < 0) {
 		close(cfd);
 		free(cl);
 		return;
 	}
 	ctl->clients[slot] = cl;
+}
+
+/*
+ * Whether a daemon answers on the socket at @path: then it is not stale,
+ * and a second daemon must not take its place.
+ */
+static bool ctl_live(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	/* A full backlog (EAGAIN) is a daemon too, only a busy one. */
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	       errno == EAGAIN;
+	close(fd);
+	return live;
 }
 
 struct ctl *ctl_open(struct ev *ev, const char *path, gid_t gid,
@@ -250,6 +413,12 @@ struct ctl *ctl_open(struct ev *ev, const char *path, gid_t gid,
 				  path);
 			goto fail;
 		}
+		if (ctl_live(&sun)) {
+			log_warnx("control socket %s: another bunrid answers "
+				  "on it",
+				  path);
+			goto fail;
+		}
 		unlink(path);
 	}
 	mode_t old = umask(0117);
@@ -279,8 +448,20 @@ void ctl_tick(struct ctl *ctl, time_t now)
 {
 	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *cl = ctl->clients[i];
-		if (cl && now - cl->since > CTL_IDLE_SECONDS)
-			ctl_client_free(cl);
+		char what[96];
+
+		if (!cl || now - cl->since <= CTL_IDLE_SECONDS)
+			continue;
+		if (cl->step == CTL_READ)
+			ctl_log(ctl, cl, "no whole request in time: dropped");
+		if (cl->step == CTL_WRITE) {
+			snprintf(what, sizeof(what),
+				 "answer not read in time, %zu of %zu bytes "
+				 "unsent: dropped",
+				 cl->out_len - cl->out_off, cl->out_len);
+			ctl_log(ctl, cl, what);
+		}
+		ctl_client_free(cl);
 	}
 }
 

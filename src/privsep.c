@@ -334,7 +334,7 @@ static void sep_readable(int fd, uint32_t events, void *arg)
 				s->fn(&a, s->arg);
 		} else if (type == WIRE_STATS) {
 			if (wire_stats_check((struct wire_stats *)s->buf, n,
-					     &why) < 0)
+					     s->conf, &why) < 0)
 				type = -1;
 			else
 				memcpy(&s->stats, s->buf, sizeof(s->stats));

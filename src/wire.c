@@ -206,7 +206,7 @@ int wire_type_of(const void *buf, size_t len, const char **why)
 }
 
 int wire_stats_check(const struct wire_stats *w, size_t len,
-		     const char **why)
+		     const struct conf *c, const char **why)
 {
 	if (len != sizeof(*w) || w->n_ifs > WIRE_MAX_IFS) {
 		*why = "stats message malformed";
@@ -222,6 +222,10 @@ int wire_stats_check(const struct wire_stats *w, size_t len,
 		if (!str_ok(f->name, sizeof(f->name)) || f->up > 1 ||
 		    !printable) {
 			*why = "stats interface malformed";
+			return -1;
+		}
+		if (!iface_ok(c, f->name)) {
+			*why = "stats interface not in the configuration";
 			return -1;
 		}
 	}

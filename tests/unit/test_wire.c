@@ -168,15 +168,20 @@ START_TEST(stats_and_pairs)
 	s.n_ifs = 1;
 	strcpy(s.ifs[0].name, "eth0");
 	strcpy(s.ifs[0].error, "That device is not up");
-	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), &why), 0);
+	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), conf, &why), 0);
+	/* An interface the configuration does not capture on. */
+	strcpy(s.ifs[0].name, "eth9");
+	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), conf, &why), -1);
+	ck_assert_str_eq(why, "stats interface not in the configuration");
+	strcpy(s.ifs[0].name, "eth0");
 	s.n_ifs = WIRE_MAX_IFS + 1;
-	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), &why), -1);
+	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), conf, &why), -1);
 	s.n_ifs = 1;
 	s.ifs[0].error[3] = '\033';
-	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), &why), -1);
+	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), conf, &why), -1);
 	s.ifs[0].error[3] = 'x';
 	memset(s.ifs[0].name, 'e', sizeof(s.ifs[0].name));
-	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), &why), -1);
+	ck_assert_int_eq(wire_stats_check(&s, sizeof(s), conf, &why), -1);
 
 	p->h.magic = WIRE_MAGIC;
 	p->h.type = WIRE_PAIRS;
