@@ -166,9 +166,10 @@ static unsigned longest_run(unsigned mask, unsigned *start)
  * zeros, word i at @hex + 4 i: with SSE2 in a few vector steps, else byte
  * by byte.
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) uint32_t
 hex_words(const uint8_t *b, char hex[32])
 {
+	uint32_t zero = 0;
 #if defined(__SSE2__)
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
 	__m128i low4 = _mm_set1_epi8(0x0f);
@@ -184,6 +185,9 @@ hex_words(const uint8_t *b, char hex[32])
 		    _mm_and_si128(above9, _mm_set1_epi8('a' - '0' - 10)));
 
 		_mm_storeu_si128((__m128i *)(void *)(hex + 16 * i), text);
+		zero |= (uint32_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(n[i], _mm_setzero_si128()))
+			<< 16 * i;
 	}
 #else
 	static const char digit[] = "0123456789abcdef";
@@ -191,12 +195,23 @@ hex_words(const uint8_t *b, char hex[32])
 	for (int i = 0; i < 16; i++) {
 		hex[2 * i] = digit[b[i] >> 4];
 		hex[2 * i + 1] = digit[b[i] & 15];
+		zero |= (uint32_t)(b[i] >> 4 == 0) << 2 * i;
+		zero |= (uint32_t)((b[i] & 15) == 0) << (2 * i + 1);
 	}
 #endif
+	return zero;
 }
 
 /*
- * Word @i of @b (its digits at @hex) at @p without leading zeros, then
+ * Leading zero digits of a word whose digits' zero bits are @q (bit 0:
+ * the first digit), 0 to 3: a zero word keeps one digit.
+ */
+static const uint8_t lead_zeros[16] = {0, 1, 0, 2, 0, 1, 0, 3,
+				       0, 1, 0, 2, 0, 1, 0, 3};
+
+/*
+ * Word @i (its digits at @hex, their zero bits in @zero, as hex_words()
+ * returns them) at @p without leading zeros, then
  * ':'; @p has room for 5 bytes. Returns the end. The four digits are read
  * as one word, which lies inside one of hex_words()' two stores (a read
  * across both would wait for them to land), shifted past the leading
@@ -204,11 +219,9 @@ hex_words(const uint8_t *b, char hex[32])
  * inside the caller's room.
  */
 static inline __attribute__((always_inline)) char *
-put_word(char *p, const char *hex, const uint8_t *b, unsigned i)
+put_word(char *p, const char *hex, uint32_t zero, unsigned i)
 {
-	uint32_t v = (uint32_t)b[2 * i] << 8 | b[2 * i + 1];
-	/* Leading zero digits: 0 to 3 (a zero word keeps one). */
-	unsigned skip = ((unsigned)__builtin_clz(v | 1) - 16) / 4;
+	unsigned skip = lead_zeros[zero >> 4 * i & 15];
 	uint32_t x;
 
 	memcpy(&x, hex + 4 * i, 4);
@@ -240,9 +253,10 @@ static char *format_v6(const uint8_t *b, char *out)
 	if (zeros & zeros >> 1)
 		blen = longest_run(zeros, &best);
 	if (blen < 2) {
-		hex_words(b, hex);
+		uint32_t zero = hex_words(b, hex);
+
 		for (unsigned i = 0; i < 8; i++)
-			p = put_word(p, hex, b, i);
+			p = put_word(p, hex, zero, i);
 		*--p = '\0';
 		return p;
 	}
@@ -251,14 +265,15 @@ static char *format_v6(const uint8_t *b, char *out)
 		memcpy(p, blen == 6 ? "::" : "::ffff:", blen == 6 ? 2 : 7);
 		return format_quad(p + (blen == 6 ? 2 : 7), b + 12);
 	}
-	hex_words(b, hex);
+	uint32_t zero = hex_words(b, hex);
+
 	for (unsigned i = 0; i < best; i++)
-		p = put_word(p, hex, b, i);
+		p = put_word(p, hex, zero, i);
 	if (best == 0)
 		*p++ = ':';
 	*p++ = ':';
 	for (unsigned i = best + blen; i < 8; i++)
-		p = put_word(p, hex, b, i);
+		p = put_word(p, hex, zero, i);
 	if (best + blen < 8)
 		p--;
 	*p = '\0';

@@ -606,11 +606,13 @@ INLINE char *ts_text(char *p, const struct timespec *ts)
 		ts_cache_fill(c, ts->tv_sec);
 	copy_short(p, c->date, c->date_len);
 	p += c->date_len;
+	/* Three pairs of digits, each from a division by a constant. */
+	unsigned u = (unsigned)usec, hi = u / 10000, lo = u % 100;
+
 	p[0] = '.';
-	for (int i = 5; i >= 1; i -= 2) {
-		memcpy(p + i, digit_pairs + usec % 100 * 2, 2);
-		usec /= 100;
-	}
+	memcpy(p + 1, digit_pairs + 2 * hi, 2);
+	memcpy(p + 3, digit_pairs + 2 * (u / 100 % 100), 2);
+	memcpy(p + 5, digit_pairs + 2 * lo, 2);
 	p += 7;
 	copy_short(p, c->off, c->off_len);
 	return p + c->off_len;

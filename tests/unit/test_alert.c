@@ -675,6 +675,19 @@ END_TEST
  * from alert to alert (its misses, past the table's size), into a roomy
  * buffer (its fast way), the exact room, and buffers cut short.
  */
+/* A number of any length, 1 to 20 digits, from @x. */
+static uint64_t any_length(unsigned x)
+{
+	uint64_t v = (uint64_t)x * 0x9e3779b97f4a7c15ull, p = 1;
+	unsigned digits = x % 21;
+
+	if (digits == 20)
+		return UINT64_MAX - x;
+	for (unsigned i = 0; i < digits; i++)
+		p *= 10;
+	return v % p;
+}
+
 static void check_cached(struct alert_json_cache *c, const struct alert *a)
 {
 	char want[4096], got[4096];
@@ -746,8 +759,8 @@ START_TEST(test_json_cached_same_text)
 			a.icmp_code = (uint8_t)(r >> 13);
 			a.iface = ifaces[(r >> 27) % 3];
 			a.action = actions[(r >> 29) % 3];
-			a.packets = r % 3 ? 1 : (uint64_t)r * r;
-			a.bytes = r % 7 ? 64 : UINT64_MAX - r;
+			a.packets = r % 3 ? 1 : any_length(rand_r(&seed));
+			a.bytes = r % 7 ? 64 : any_length(rand_r(&seed));
 			a.ts.tv_sec = 1700000000 + (r % 5) * 86399;
 			a.ts.tv_nsec =
 			    r % 11 == 0 ? -1 : (long)(r % 1000000000);
@@ -757,6 +770,25 @@ START_TEST(test_json_cached_same_text)
 				alert_add_str(&a, "listed", "no");
 			check_cached(c, &a);
 		}
+	}
+	/* Numbers at each change of length, in every numeric field. */
+	static const uint64_t edges[] = {0,	9,     10,     99,    100,
+					 999,	1000,  9999,   10000, 65535,
+					 99999, 100000, 999999, UINT64_MAX};
+	example(&a);
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		a.packets = edges[i];
+		a.bytes = edges[(i + 3) % (sizeof(edges) / sizeof(edges[0]))];
+		a.sport = (uint16_t)(edges[i] > 65535 ? 65535 : edges[i]);
+		a.dport = (uint16_t)(edges[i] > 65535 ? 1 : edges[i]);
+		a.has_ports = true;
+		a.has_icmp = false;
+		check_cached(c, &a);
+		a.has_ports = false;
+		a.has_icmp = true;
+		a.icmp_type = (uint8_t)edges[i];
+		a.icmp_code = (uint8_t)(edges[i] >> 1);
+		check_cached(c, &a);
 	}
 	alert_json_cache_free(c);
 }
