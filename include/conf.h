@@ -180,6 +180,14 @@ struct conf *conf_load_string(const char *text, const char *name,
 			      uint32_t today, FILE *err);
 void conf_free(struct conf *c);
 
+/*
+ * The first error in @msgs, the text conf_load() printed: warnings sort
+ * among the errors by line, and the one line a refused reload answers
+ * should say why. Returns the start of that line, its length (without the
+ * newline) in *@len; NULL when no line is an error.
+ */
+const char *conf_msgs_first_error(const char *msgs, size_t *len);
+
 /* Index of the zone called @name, or -1. */
 int conf_zone_index(const struct conf *c, const char *name);
 /* Index of the zone whose interfaces include @ifname, or -1. */

@@ -550,6 +550,73 @@ static void name_check(struct loader *l, const config_setting_t *s,
 			 ctx, what, name, NAME_MAX_LEN);
 }
 
+/*
+ * Why @s is not fit to be free text for people, or NULL: it must be UTF-8
+ * (no overlong forms, surrogates or code points beyond U+10FFFF) without
+ * control characters (C0, DEL, C1), a tab or a newline included. The views
+ * print it as it is, one item a line: a newline would start a line of its
+ * own, an escape sequence would drive the administrator's terminal.
+ */
+static const char *text_invalid(const char *s)
+{
+	const unsigned char *b = (const unsigned char *)s;
+
+	while (*b) {
+		unsigned cp, n, min;
+
+		if (*b < 0x80) {
+			if (*b < 0x20 || *b == 0x7f)
+				return "contains a control character";
+			b++;
+			continue;
+		}
+		/* the continuation bytes after the lead byte, and the least
+		 * code point that needs them (below it: an overlong form) */
+		if (*b >= 0xc2 && *b <= 0xdf) {
+			n = 1;
+			min = 0x80;
+		} else if (*b >= 0xe0 && *b <= 0xef) {
+			n = 2;
+			min = 0x800;
+		} else if (*b >= 0xf0 && *b <= 0xf4) {
+			n = 3;
+			min = 0x10000;
+		} else {
+			return "not UTF-8 text";
+		}
+		cp = *b & (0x3fu >> n);
+		for (unsigned i = 1; i <= n; i++) {
+			if ((b[i] & 0xc0) != 0x80)
+				return "not UTF-8 text";
+			cp = cp << 6 | (b[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return "not UTF-8 text";
+		if (cp <= 0x9f)
+			return "contains a control character";
+		b += n + 1;
+	}
+	return NULL;
+}
+
+/* Copy the free-text member @key into *@out (left alone when absent). */
+static void get_text_dup(struct loader *l, const config_setting_t *g,
+			 const char *ctx, const char *key, char **out)
+{
+	const char *s = get_string(l, g, ctx, key);
+	const char *why = s ? text_invalid(s) : NULL;
+
+	if (why) {
+		conf_err(l, config_setting_get_member(g, key), "%s%s: %s", ctx,
+			 key, why);
+		return;
+	}
+	if (s) {
+		free(*out);
+		*out = dup_str(l, s);
+	}
+}
+
 /* What the kernel accepts as an interface name (dev_valid_name()). */
 static bool ifname_valid(const char *s)
 {
@@ -668,6 +735,34 @@ static void prefixes_overlap_check(struct loader *l, const char *ctx,
 	free(r);
 }
 
+/*
+ * A prefix within ::ffff:0:0/96 names IPv4 addresses, but an IPv4 packet
+ * is matched as IPv4, in the kernel and in zone_lookup(): such a prefix
+ * would be folded into the IPv4 ones or never match. Refuse it (when @p is
+ * one), saying how to write it; a shorter prefix that also holds other
+ * IPv6 addresses (::/0) stays.
+ */
+static bool prefix_mapped_refused(struct loader *l, const config_setting_t *e,
+				  const char *ctx, const char *what,
+				  const char *s, const struct prefix *p)
+{
+	struct prefix v4;
+	char buf[ADDR_STRLEN + 4];
+
+	if (p->addr.family != AF_INET6 || p->len < 96 ||
+	    !addr_unmap_v4(&p->addr, &v4.addr))
+		return false;
+	v4.len = p->len - 96;
+	/* as it was written: a bare address stays bare */
+	if (strchr(s, '/'))
+		prefix_format(&v4, buf, sizeof(buf));
+	else
+		addr_format(&v4.addr, buf, sizeof(buf));
+	conf_err(l, e, "%s%s '%s' is an IPv4-mapped address: write it as %s",
+		 ctx, what, s, buf);
+	return true;
+}
+
 /* A list of prefixes; bad ones are reported and left out. */
 static void prefixes_parse(struct loader *l, const config_setting_t *list,
 			   const char *ctx, struct prefix **out, size_t *n)
@@ -697,6 +792,9 @@ static void prefixes_parse(struct loader *l, const config_setting_t *list,
 				 "%sbad %s '%s': %s", ctx, what, s, why);
 			continue;
 		}
+		if (prefix_mapped_refused(l, config_setting_get_elem(list, i),
+					  ctx, what, s, &(*out)[*n]))
+			continue;
 		lines[*n] = setting_line(config_setting_get_elem(list, i));
 		(*n)++;
 	}
@@ -965,6 +1063,9 @@ static void zone_networks_parse(struct loader *l, const config_setting_t *g,
 			conf_err(l, e, "%sbad network '%s': %s", ctx, s, why);
 			continue;
 		}
+		if (prefix_mapped_refused(l, e, ctx, "network", s,
+					  &z->networks[z->n_networks]))
+			continue;
 		if (net_ref_add(l, &z->networks[z->n_networks], idx, e) < 0)
 			return;
 		z->n_networks++;
@@ -1032,7 +1133,7 @@ static void zone_parse(struct loader *l, const config_setting_t *g, int idx)
 				    name, l->c->zones[o].line);
 		z->name = dup_str(l, name);
 	}
-	get_string_dup(l, g, ctx, "description", &z->description);
+	get_text_dup(l, g, ctx, "description", &z->description);
 	s = get_list(l, g, ctx, "interfaces");
 	if (s) {
 		ifnames_parse(l, s, ctx, &z->interfaces, &z->n_interfaces);
@@ -1128,6 +1229,76 @@ static void same_as_resolve(struct loader *l)
 		} else {
 			c->zones[i].same_as = j;
 			c->zones[i].policy = j;
+		}
+	}
+}
+
+/* Zone @i takes part in the ruleset under its own name: a policy zone
+ * whose name is valid and not a repeat of an earlier one (both reported). */
+static bool zone_named_in_ruleset(const struct conf *c, int i)
+{
+	const char *name = i >= 0 ? c->zones[i].name : NULL;
+
+	return name && c->zones[i].policy == i && name_valid(name) &&
+	       conf_zone_index(c, name) == i;
+}
+
+/*
+ * The ruleset names the counters and the chain of each ordered pair of
+ * policy zones X, Y by joining the names with '_' (pass_X_Y, drop_X_Y,
+ * pair_X_Y), and zone names may hold '_': zones a, b_c, a_b and c would
+ * give pass_a_b_c twice, and the kernel refuses the second. Every other
+ * name made from a zone or channel name has a fixed text before it and a
+ * suffix of fixed length after it (to_X, z_X_v4_g3, ch_C_src_v6_g3), so
+ * distinct names keep those distinct.
+ *
+ * X1_Y1 and X2_Y2 are one name, with X1 the shorter, exactly when
+ * X2 = X1_M and Y1 = M_Y2 for some M: for each zone X2 that starts with
+ * another zone's name and '_', look for each Y2 whether M_Y2 is a zone.
+ * X2 and Y1 are the names that overlap; the later of them is reported,
+ * at its name, against the other.
+ */
+static void zone_names_clash_check(struct loader *l,
+				   const config_setting_t *list)
+{
+	const struct conf *c = l->c;
+	int n = (int)c->n_zones;
+	char y1[2 * NAME_MAX_LEN + 2];
+
+	for (int x2 = 0; x2 < n; x2++) {
+		if (!zone_named_in_ruleset(c, x2))
+			continue;
+		for (int x1 = 0; x1 < n; x1++) {
+			const char *a = c->zones[x2].name;
+			const char *b = c->zones[x1].name;
+			size_t k = b ? strlen(b) : 0;
+
+			if (!zone_named_in_ruleset(c, x1) ||
+			    strncmp(a, b, k) != 0 || a[k] != '_')
+				continue;
+			for (int y2 = 0; y2 < n; y2++) {
+				int y, at, other;
+
+				if (y2 == x2 || !zone_named_in_ruleset(c, y2))
+					continue;
+				snprintf(y1, sizeof(y1), "%s_%s", a + k + 1,
+					 c->zones[y2].name);
+				y = conf_zone_index(c, y1);
+				if (y == x1 || !zone_named_in_ruleset(c, y))
+					continue;
+				at = x2 > y ? x2 : y;
+				other = x2 != y ? (x2 > y ? y : x2) : x1;
+				conf_err(l,
+					 config_setting_get_member(
+					     config_setting_get_elem(list, at),
+					     "name"),
+					 "zone '%s': its ruleset names would "
+					 "clash with zone '%s' (pass_%s_%s is "
+					 "both %s>%s and %s>%s)",
+					 c->zones[at].name,
+					 c->zones[other].name, b, y1, b, y1, a,
+					 c->zones[y2].name);
+			}
 		}
 	}
 }
@@ -1339,8 +1510,8 @@ static void channel_parse(struct loader *l, const config_setting_t *g, int idx)
 	match_parse(l, g, ctx, "src", ch->from, &ch->src, &ch->n_src);
 	match_parse(l, g, ctx, "dst", ch->to, &ch->dst, &ch->n_dst);
 	proto_ports_parse(l, g, ctx, &ch->proto, &ch->ports, &ch->n_ports);
-	get_string_dup(l, g, ctx, "approved_by", &ch->approved_by);
-	get_string_dup(l, g, ctx, "reason", &ch->reason);
+	get_text_dup(l, g, ctx, "approved_by", &ch->approved_by);
+	get_text_dup(l, g, ctx, "reason", &ch->reason);
 	date = get_string(l, g, ctx, "expires");
 	if (date) {
 		s = config_setting_get_member(g, "expires");
@@ -1499,6 +1670,7 @@ static void zones_parse(struct loader *l, const config_setting_t *root)
 	}
 	networks_unique_check(l);
 	same_as_resolve(l);
+	zone_names_clash_check(l, s);
 }
 
 static void channels_parse(struct loader *l, const config_setting_t *root)
@@ -1920,6 +2092,34 @@ struct conf *conf_load_string(const char *text, const char *name,
 	config_init(&cfg);
 	ok = config_read_string(&cfg, text);
 	return conf_finish(&l, &cfg, ok, name);
+}
+
+/*
+ * A warning is "LOCATION: warning: ...", LOCATION being "FILE:LINE" or
+ * "FILE"; an error's own text may quote ": warning: " only after its
+ * location and a ": ". (A file whose name holds ": " has its warnings taken
+ * for errors: the first line is then shown, as before.)
+ */
+static bool msg_is_warning(const char *line, size_t len)
+{
+	const char *w = memmem(line, len, ": warning: ", 11);
+
+	return w && !memmem(line, (size_t)(w - line), ": ", 2);
+}
+
+const char *conf_msgs_first_error(const char *msgs, size_t *len)
+{
+	for (const char *p = msgs; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (!msg_is_warning(p, n)) {
+			*len = n;
+			return p;
+		}
+		p += n + (p[n] == '\n');
+	}
+	*len = 0;
+	return NULL;
 }
 
 static void strv_free(char **v, size_t n)

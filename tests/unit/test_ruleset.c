@@ -248,6 +248,96 @@ START_TEST(test_print)
 }
 END_TEST
 
+/*
+ * The validator's verdict on zones @names (@n of them; with @same_as the
+ * last one is same_as the first, and names nothing in the ruleset).
+ */
+static bool names_load(const char *const *names, size_t n, bool same_as)
+{
+	char text[2048];
+	size_t off = 0;
+	struct conf *c;
+
+	off += snprintf(text, sizeof(text), "version = 1;\nzones = (\n");
+	for (size_t i = 0; i < n; i++) {
+		bool sa = same_as && i == n - 1;
+
+		off +=
+		    snprintf(text + off, sizeof(text) - off,
+			     " { name = \"%s\"; networks = [ \"10.0.%zu.0/24\" "
+			     "];%s%s%s },\n",
+			     names[i], i, sa ? " same_as = \"" : "",
+			     sa ? names[0] : "", sa ? "\";" : "");
+	}
+	snprintf(text + off - 2, sizeof(text) - off + 2, "\n);\n");
+	c = conf_load_string(text, "t.conf", 20260101, NULL);
+	conf_free(c);
+	return c != NULL;
+}
+
+/* The ruleset builder's verdict on the same zones, given as plain data
+ * without the validator. */
+static bool names_build(const char *const *names, size_t n, bool same_as)
+{
+	struct conf_zone z[4];
+	struct conf c = {.table = "bunri", .zones = z, .n_zones = n};
+	struct ruleset *r = NULL;
+	int rc;
+
+	memset(z, 0, sizeof(z));
+	for (size_t i = 0; i < n; i++) {
+		z[i].name = (char *)names[i];
+		z[i].same_as = same_as && i == n - 1 ? 0 : -1;
+		z[i].policy = same_as && i == n - 1 ? 0 : (int)i;
+	}
+	rc = ruleset_build(&c, 20260101, 1, &r, NULL);
+	ruleset_free(r);
+	return rc == 0;
+}
+
+/*
+ * Zone names joined with '_' name the pair counters and chains: the
+ * validator refuses exactly the zones whose names the ruleset would make
+ * twice. Every set of up to four names from a pool that overlaps in many
+ * ways, with and without a same_as zone, loads if and only if its ruleset
+ * builds.
+ */
+START_TEST(test_validator_refuses_exactly_the_name_clashes)
+{
+	static const char *const pool[] = {"a",	  "b",	"c",  "a_b",  "b_c",
+					   "a_a", "a_", "_c", "b_c_a"};
+	const unsigned n_pool = sizeof(pool) / sizeof(pool[0]);
+	unsigned loaded = 0, refused = 0;
+
+	for (unsigned mask = 1; mask < 1u << n_pool; mask++) {
+		const char *names[4];
+		size_t n = 0;
+
+		if (__builtin_popcount(mask) > 4)
+			continue;
+		for (unsigned i = 0; i < n_pool; i++)
+			if (mask & 1u << i)
+				names[n++] = pool[i];
+		for (int same_as = 0; same_as < (n > 1 ? 2 : 1); same_as++) {
+			bool ok = names_load(names, n, same_as);
+
+			ck_assert_msg(ok == names_build(names, n, same_as),
+				      "%s %s %s %s (same_as %d): validator %s",
+				      names[0], n > 1 ? names[1] : "",
+				      n > 2 ? names[2] : "",
+				      n > 3 ? names[3] : "", same_as,
+				      ok ? "loads" : "refuses");
+			if (ok)
+				loaded++;
+			else
+				refused++;
+		}
+	}
+	ck_assert_uint_gt(loaded, 0);
+	ck_assert_uint_gt(refused, 0);
+}
+END_TEST
+
 static Suite *ruleset_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -262,6 +352,7 @@ static Suite *ruleset_suite(void)
 	tcase_add_test(tc, test_sets_hold_flattened_ranges);
 	tcase_add_test(tc, test_counters_every_pair);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_validator_refuses_exactly_the_name_clashes);
 	suite_add_tcase(s, tc);
 	return s;
 }
