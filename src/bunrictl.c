@@ -19,6 +19,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bunrictl [-s SOCKET | -c FILE] [--json] COMMAND [ARG ...]\n"
+		"(the options may also follow the command)\n"
 		"commands:\n"
 		"  status                   mode, uptime, ruleset, capture counters\n"
 		"  zones                    zones and their networks\n"
@@ -50,11 +51,67 @@ static char *socket_from_conf(const char *path)
 	return s;
 }
 
+/*
+ * Send all of @line. MSG_NOSIGNAL: a daemon that closes before reading (too
+ * many clients) would otherwise kill bunrictl with SIGPIPE, silently, and
+ * the line it sent first would go unread.
+ */
+static int send_all(int fd, const char *line, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, line, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		line += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* errno of the first failed write to stdout, 0 while all went well. */
+static int stdout_errno;
+
+/* The body goes to stdout after "ok", to stderr after an error line. */
+static int body_write(const char *p, size_t n, bool to_stderr)
+{
+	if (to_stderr) {
+		fwrite(p, 1, n, stderr);
+		return 0;
+	}
+	if (fwrite(p, 1, n, stdout) == n)
+		return 0;
+	stdout_errno = errno;
+	return -1;
+}
+
+/*
+ * The daemon's first line: "ok" and the body follows for stdout, or
+ * "error MESSAGE" for stderr. Returns 0 for ok, 1 otherwise; @len bytes of
+ * @buf hold the line and whatever came after it.
+ */
+static int answer_head(const char *buf, size_t len, size_t *head)
+{
+	const char *nl = memchr(buf, '\n', len);
+
+	*head = nl ? (size_t)(nl - buf) + 1 : len;
+	if (*head == 3 && !strncmp(buf, "ok\n", 3))
+		return 0;
+	if (*head >= 6 && !strncmp(buf, "error ", 6))
+		fprintf(stderr, "bunrictl: %.*s%s", (int)(*head - 6), buf + 6,
+			nl ? "" : "\n");
+	else
+		fprintf(stderr, "bunrictl: %.*s%s", (int)*head, buf,
+			nl ? "" : "\n");
+	return 1;
+}
+
 static int request(const char *sock, const char *line)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char buf[65536];
-	size_t have = 0;
+	size_t have = 0, head;
 	bool header = true;
 	int fd, status = 0;
 
@@ -69,9 +126,14 @@ static int request(const char *sock, const char *line)
 			"bunrictl: cannot reach bunrid at %s: %s "
 			"(is the daemon running?)\n",
 			sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+	/* The peer gone is not the end: the daemon may have said why it
+	 * closed, and that line is still to be read. */
+	if (send_all(fd, line, strlen(line)) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		fprintf(stderr, "bunrictl: %s: %s\n", sock, strerror(errno));
 		close(fd);
 		return 1;
@@ -80,36 +142,39 @@ static int request(const char *sock, const char *line)
 		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && !header && status == 0) {
+			/* A body cut short is no answer to rely on. (After an
+			 * error line, a reset only says the daemon closed
+			 * without reading.) */
+			fprintf(stderr, "bunrictl: %s: %s\n", sock,
+				strerror(errno));
+			status = 1;
+			break;
+		}
 		if (n <= 0)
 			break;
 		have += n;
 		if (header) {
-			buf[have] = '\0';
-			char *nl = strchr(buf, '\n');
-			if (!nl && have < sizeof(buf) - 1)
+			if (!memchr(buf, '\n', have) && have < sizeof(buf) - 1)
 				continue;
-			if (!strncmp(buf, "ok\n", 3)) {
-				fwrite(buf + 3, 1, have - 3, stdout);
-			} else {
-				fprintf(stderr, "bunrictl: %s%s",
-					!strncmp(buf, "error ", 6) ? buf + 6 :
-								     buf,
-					nl ? "" : "\n");
-				status = 1;
-			}
+			status = answer_head(buf, have, &head);
 			header = false;
+			if (body_write(buf + head, have - head, status) < 0)
+				break;
 			have = 0;
 			continue;
 		}
-		if (status == 0)
-			fwrite(buf, 1, have, stdout);
-		else
-			fwrite(buf, 1, have, stderr);
+		if (body_write(buf, have, status) < 0)
+			break;
 		have = 0;
 	}
-	if (header) {
-		fprintf(stderr, "bunrictl: %s: connection closed without an "
-				"answer\n",
+	if (header && have > 0) {
+		/* The first line without its newline, then the end. */
+		status = answer_head(buf, have, &head);
+	} else if (header) {
+		fprintf(stderr,
+			"bunrictl: %s: connection closed by bunrid without "
+			"an answer\n",
 			sock);
 		status = 1;
 	}
@@ -117,6 +182,28 @@ static int request(const char *sock, const char *line)
 	return status;
 }
 
+/*
+ * Everything the daemon said must have reached stdout: "bunrictl status >
+ * /dev/full" or a full disk under a report is a failure, not exit 0.
+ */
+static int stdout_close(void)
+{
+	errno = 0;
+	if (!stdout_errno &&
+	    (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0))
+		stdout_errno = errno ? errno : EIO;
+	if (!stdout_errno)
+		return 0;
+	fprintf(stderr, "bunrictl: stdout: %s\n", strerror(stdout_errno));
+	return 1;
+}
+
+/*
+ * Options may follow the command, as in "bunrictl status --json": an
+ * administrator adds one to the command line just typed. No command takes
+ * an argument that starts with '-' (addresses, protocols, counts), so
+ * "alerts -1" stays an error; "--" passes what follows as it is.
+ */
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -127,12 +214,23 @@ int main(int argc, char **argv)
 	const char *sock = CONF_DEFAULT_SOCKET;
 	char *from_conf = NULL;
 	char line[CTL_MAX_REQUEST + 1];
+	char **words = calloc(argc, sizeof(*words));
 	bool json = false, sock_given = false;
 	size_t used = 0;
-	int ch;
+	int ch, n_words = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "+s:c:jh", longopts, NULL)) != -1) {
+	if (!words) {
+		perror("bunrictl");
+		return 1;
+	}
+	/* A leading '-': the words come back in order as option 1, so
+	 * options go anywhere whatever POSIXLY_CORRECT says. */
+	while ((ch = getopt_long(argc, argv, "-s:c:jh", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
+		case 1:
+			words[n_words++] = optarg;
+			break;
 		case 's':
 		case 'c':
 			/* One way to name the daemon: two could disagree. */
@@ -140,6 +238,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bunrictl: -s and -c name the "
 						"socket once, and not both\n");
 				free(from_conf);
+				free(words);
 				return 1;
 			}
 			sock_given = true;
@@ -157,25 +256,33 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind >= argc)
+	while (optind < argc)
+		words[n_words++] = argv[optind++];
+	if (n_words == 0)
 		usage();
 	used = snprintf(line, sizeof(line), "%s", json ? "json " : "");
-	for (int i = optind; i < argc; i++) {
-		if (!*argv[i] || strchr(argv[i], ' ') || strchr(argv[i], '\n')) {
+	for (int i = 0; i < n_words; i++) {
+		if (!*words[i] || strchr(words[i], ' ') ||
+		    strchr(words[i], '\n')) {
 			fprintf(stderr, "bunrictl: bad argument '%s'\n",
-				argv[i]);
+				words[i]);
+			free(words);
 			return 1;
 		}
 		used += snprintf(line + used, sizeof(line) - used, "%s%s",
-				 i > optind ? " " : "", argv[i]);
+				 i ? " " : "", words[i]);
 		if (used >= sizeof(line) - 1) {
 			fprintf(stderr, "bunrictl: request too long\n");
+			free(words);
 			return 1;
 		}
 	}
 	line[used++] = '\n';
 	line[used] = '\0';
-	int rc = request(sock, line);
+	rc = request(sock, line);
 	free(from_conf);
+	free(words);
+	if (stdout_close() != 0)
+		rc = 1;
 	return rc;
 }

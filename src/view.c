@@ -61,6 +61,31 @@ static void ports_json(const struct port_range *r, size_t n, FILE *out)
 	putc(']', out);
 }
 
+static void mac_text(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+}
+
+/*
+ * A zone's device allow-list. The table's DEVICES column gives only the
+ * count, so the addresses follow on a line of their own, where a long list
+ * does not push the other columns out of line.
+ */
+static void devices_text(const struct conf_zone *z, FILE *out)
+{
+	char mac[18];
+
+	fputs("             devices: ", out);
+	if (z->n_devices == 0)
+		fputs("(none allowed)", out);
+	for (size_t k = 0; k < z->n_devices; k++) {
+		mac_text(z->devices[k], mac);
+		fprintf(out, "%s%s", k ? "," : "", mac);
+	}
+	putc('\n', out);
+}
+
 void view_zones(const struct conf *c, bool json, FILE *out)
 {
 	if (json)
@@ -87,8 +112,19 @@ void view_zones(const struct conf *c, bool json, FILE *out)
 			}
 			fputs("],\"networks\":", out);
 			prefixes_json(z->networks, z->n_networks, out);
-			if (z->has_devices)
+			if (z->has_devices) {
+				char mac[18];
+
 				json_kv_u64(out, 1, "devices", z->n_devices);
+				fputs(",\"device_list\":[", out);
+				for (size_t k = 0; k < z->n_devices; k++) {
+					mac_text(z->devices[k], mac);
+					if (k)
+						putc(',', out);
+					json_string(out, mac);
+				}
+				putc(']', out);
+			}
 			putc('}', out);
 			continue;
 		}
@@ -107,6 +143,8 @@ void view_zones(const struct conf *c, bool json, FILE *out)
 		if (z->description)
 			fprintf(out, "  # %s", z->description);
 		putc('\n', out);
+		if (z->has_devices)
+			devices_text(z, out);
 	}
 	if (json)
 		fputs("]\n", out);
@@ -139,9 +177,10 @@ void view_channels(const struct conf *c, uint32_t today, bool json,
 	if (json)
 		putc('[', out);
 	else
-		fprintf(out, "%-16s %-18s %-22s %-6s %-12s %-10s %-9s %s\n",
+		fprintf(out,
+			"%-16s %-18s %-22s %-6s %-12s %-10s %-7s %-9s %s\n",
 			"CHANNEL", "KIND", "FROM -> TO", "PROTO", "PORTS",
-			"EXPIRES", "STATE", "SRC / DST");
+			"EXPIRES", "DAYS", "STATE", "SRC / DST");
 	for (size_t i = 0; i < c->n_channels; i++) {
 		const struct conf_channel *ch = &c->channels[i];
 		char exp[16];
@@ -167,6 +206,11 @@ void view_channels(const struct conf *c, uint32_t today, bool json,
 			json_kv_str(out, 1, "reason", ch->reason);
 			json_kv_str(out, 1, "expires",
 				    ch->expires ? exp : NULL);
+			/* Negative once lapsed: the days since. */
+			if (ch->expires)
+				fprintf(out, ",\"days_left\":%ld", days);
+			else
+				fputs(",\"days_left\":null", out);
 			json_kv_str(out, 1, "state", state);
 			putc('}', out);
 			continue;
@@ -184,8 +228,13 @@ void view_channels(const struct conf *c, uint32_t today, bool json,
 			ports_text(ch->ports, ch->n_ports, pf);
 			fclose(pf);
 		}
-		fprintf(out, "%-12s %-10s %-9s ", pbuf ? pbuf : "?", exp,
-			state);
+		char left[24] = "-";
+		if (ch->expires && days < 0)
+			snprintf(left, sizeof(left), "expired");
+		else if (ch->expires)
+			snprintf(left, sizeof(left), "%ld", days);
+		fprintf(out, "%-12s %-10s %-7s %-9s ", pbuf ? pbuf : "?", exp,
+			left, state);
 		free(pbuf);
 		if (ch->n_src)
 			prefixes_text(ch->src, ch->n_src, out);
@@ -199,6 +248,11 @@ void view_channels(const struct conf *c, uint32_t today, bool json,
 		if (ch->designated)
 			fputs("  designated", out);
 		putc('\n', out);
+		/* An auditor asks who approved each channel and why; a
+		 * missing record is worth seeing, so it is said. */
+		fprintf(out, "%-16s approved by %s; reason: %s\n", "",
+			ch->approved_by ? ch->approved_by : "(not recorded)",
+			ch->reason ? ch->reason : "(not recorded)");
 	}
 	if (json)
 		fputs("]\n", out);
@@ -245,6 +299,38 @@ static void matrix_cell_text(const struct conf *c, uint32_t today, size_t a,
 				 names[i]);
 	if (n > 8 && used < len)
 		snprintf(buf + used, len - used, ",+%zu", n - 8);
+}
+
+/*
+ * The counters of @cells, one line per zone pair that saw anything: in the
+ * grid's cells there is no room for packets and bytes both ways.
+ */
+static void matrix_traffic_text(const struct conf *c,
+				const struct view_cell *cells, FILE *out)
+{
+	size_t nz = c->n_zones;
+	bool any = false;
+
+	fprintf(out, "\n%-12s %-12s %14s %16s %14s %16s %10s\n", "FROM", "TO",
+		"PASS PACKETS", "PASS BYTES", "DROP PACKETS", "DROP BYTES",
+		"ALERTS");
+	for (size_t a = 0; a < nz; a++) {
+		for (size_t b = 0; b < nz; b++) {
+			const struct view_cell *v = &cells[a * nz + b];
+			if (!v->pass_packets && !v->pass_bytes &&
+			    !v->drop_packets && !v->drop_bytes && !v->alerts)
+				continue;
+			any = true;
+			fprintf(out,
+				"%-12s %-12s %14" PRIu64 " %16" PRIu64
+				" %14" PRIu64 " %16" PRIu64 " %10" PRIu64 "\n",
+				c->zones[a].name, c->zones[b].name,
+				v->pass_packets, v->pass_bytes, v->drop_packets,
+				v->drop_bytes, v->alerts);
+		}
+	}
+	if (!any)
+		fputs("(no traffic counted yet)\n", out);
 }
 
 void view_matrix(const struct conf *c, uint32_t today,
@@ -316,23 +402,9 @@ void view_matrix(const struct conf *c, uint32_t today,
 			fprintf(out, " %-22s", cell);
 		}
 		putc('\n', out);
-		if (!cells)
-			continue;
-		fprintf(out, "%-12s", "");
-		for (size_t b = 0; b < nz; b++) {
-			const struct view_cell *v = &cells[a * nz + b];
-			char cnt[40];
-			snprintf(cnt, sizeof(cnt), "p%" PRIu64 "/d%" PRIu64
-				 "/a%" PRIu64, v->pass_packets,
-				 v->drop_packets, v->alerts);
-			fprintf(out, " %-22s", cnt);
-		}
-		putc('\n', out);
 	}
 	if (cells)
-		fputs("(p = packets permitted, d = packets denied, "
-		      "a = alerts)\n",
-		      out);
+		matrix_traffic_text(c, cells, out);
 }
 
 static int proto_parse(const char *s)
@@ -352,61 +424,184 @@ static int proto_parse(const char *s)
 	return *s && !*end && n >= 0 && n <= 255 ? (int)n : -1;
 }
 
-int view_check(const struct conf *c, uint32_t today, int argc,
-	       char *const argv[], bool json, FILE *out)
-{
+/**
+ * struct check_query - the flow the administrator asked about.
+ * @t: addresses, and the protocol and port when given
+ * @any_proto: no protocol given, or "any"
+ * @any_port: TCP or UDP without a port
+ *
+ * With either flag set the question covers many flows, and one verdict of
+ * policy_decide() may be true of some and false of others.
+ */
+struct check_query {
 	struct flow_tuple t;
-	struct policy_result r;
+	bool any_proto;
+	bool any_port;
+};
 
-	memset(&t, 0, sizeof(t));
+static int check_parse(int argc, char *const argv[], struct check_query *q,
+		       FILE *out)
+{
+	struct flow_tuple *t = &q->t;
+
+	memset(q, 0, sizeof(*q));
 	if (argc < 2 || argc > 4) {
 		fprintf(out, "usage: check SRC DST [PROTO [PORT]]\n");
 		return -1;
 	}
-	if (addr_parse(argv[0], &t.src) < 0 || addr_parse(argv[1], &t.dst) < 0) {
+	if (addr_parse(argv[0], &t->src) < 0 ||
+	    addr_parse(argv[1], &t->dst) < 0) {
 		fprintf(out, "check: not an address: %s\n",
-			addr_parse(argv[0], &t.src) < 0 ? argv[0] : argv[1]);
+			addr_parse(argv[0], &t->src) < 0 ? argv[0] : argv[1]);
 		return -1;
 	}
-	if (t.src.family != t.dst.family) {
+	if (t->src.family != t->dst.family) {
 		fprintf(out, "check: %s and %s are of different families\n",
 			argv[0], argv[1]);
 		return -1;
 	}
-	if (argc >= 3) {
+	q->any_proto = argc < 3 || !strcasecmp(argv[2], "any");
+	if (!q->any_proto) {
 		int p = proto_parse(argv[2]);
 		if (p < 0) {
 			fprintf(out, "check: unknown protocol: %s\n", argv[2]);
 			return -1;
 		}
-		t.proto = p;
+		t->proto = p;
 	}
+	q->any_port = !q->any_proto && argc < 4 &&
+		      (t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP);
 	if (argc == 4) {
 		char *end;
 		long port = strtol(argv[3], &end, 10);
 		if (!*argv[3] || *end || port < 1 || port > 65535 ||
-		    (t.proto != IPPROTO_TCP && t.proto != IPPROTO_UDP)) {
+		    (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP)) {
 			fprintf(out, "check: bad port for %s: %s\n", argv[2],
 				argv[3]);
 			return -1;
 		}
-		t.has_ports = true;
-		t.sport = 0;
-		t.dport = port;
+		t->has_ports = true;
+		t->dport = port;
 	}
-	policy_decide(c, &t, today, &r);
+	return 0;
+}
+
+/*
+ * Does channel @i permit some flow of @q between its two addresses, in its
+ * forward direction or, with @reply, as the answer to one? Policy is asked
+ * about a flow on the channel's own protocol and first port, so that what
+ * counts as a match stays policy's to say.
+ */
+static bool check_channel_covers(const struct conf *c, uint32_t today,
+				 const struct check_query *q, size_t i,
+				 bool reply)
+{
+	const struct conf_channel *ch = &c->channels[i];
+	struct flow_tuple t = q->t;
+
+	if (!q->any_proto && ch->proto != CONF_PROTO_ANY &&
+	    ch->proto != q->t.proto)
+		return false;
+	if (ch->proto != CONF_PROTO_ANY)
+		t.proto = ch->proto;
+	if (ch->n_ports) {
+		t.has_ports = true;
+		t.dport = ch->ports[0].lo;
+	}
+	if (reply) {
+		t.src = q->t.dst;
+		t.dst = q->t.src;
+	}
+	return policy_channel_matches(c, (int)i, &t, today);
+}
+
+/* "tcp/25" or "tcp/443,3389-3390"; "icmp" or "any" without ports. */
+static void check_l4_text(const struct conf_channel *ch, FILE *out)
+{
+	fputs(conf_proto_name(ch->proto), out);
+	if (ch->n_ports) {
+		putc('/', out);
+		ports_text(ch->ports, ch->n_ports, out);
+	}
+}
+
+/*
+ * Channels that permit part of what @q asks about, forwards and then as
+ * replies; how many. Text: "tcp/25 (mail-textify), replies of tcp/443
+ * (vdi)"; JSON: the elements of "permitted_for"; nothing when @out is NULL.
+ */
+static size_t check_partial(const struct conf *c, uint32_t today,
+			    const struct check_query *q, bool json, FILE *out)
+{
+	size_t n = 0;
+
+	for (int reply = 0; reply <= 1; reply++) {
+		for (size_t i = 0; i < c->n_channels; i++) {
+			const struct conf_channel *ch = &c->channels[i];
+			if (!check_channel_covers(c, today, q, i, reply))
+				continue;
+			if (!out) {
+				/* Only counting. */
+			} else if (json) {
+				fprintf(out, "%s{", n ? "," : "");
+				json_kv_str(out, 0, "channel", ch->name);
+				json_kv_str(out, 1, "kind",
+					    conf_kind_name(ch->kind));
+				json_kv_str(out, 1, "direction",
+					    reply ? "reply" : "forward");
+				json_kv_str(out, 1, "proto",
+					    conf_proto_name(ch->proto));
+				fputs(",\"ports\":", out);
+				ports_json(ch->ports, ch->n_ports, out);
+				putc('}', out);
+			} else {
+				fprintf(out, "%s%s", n ? ", " : "",
+					reply ? "replies of " : "");
+				check_l4_text(ch, out);
+				fprintf(out, " (%s)", ch->name);
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Would the flow pass? When the protocol or the port was left out and no
+ * channel permits every flow between the two addresses, the answer names
+ * the channels that permit some of them: a flat "denied" would be false
+ * for those.
+ */
+int view_check(const struct conf *c, uint32_t today, int argc,
+	       char *const argv[], bool json, FILE *out)
+{
+	struct check_query q;
+	struct policy_result r;
+
+	if (check_parse(argc, argv, &q, out) < 0)
+		return -1;
+	policy_decide(c, &q.t, today, &r);
 
 	const char *sz = r.src_zone < 0 ? "none" : c->zones[r.src_zone].name;
 	const char *dz = r.dst_zone < 0 ? "none" : c->zones[r.dst_zone].name;
 	const char *chn = r.channel < 0 ? NULL : c->channels[r.channel].name;
 	bool pass = policy_permitted(r.verdict);
+	bool partial = r.verdict == POLICY_DENY &&
+		       (q.any_proto || q.any_port) &&
+		       check_partial(c, today, &q, false, NULL) > 0;
 	if (json) {
 		fputc('{', out);
-		json_kv_str(out, 0, "verdict", pass ? "permitted" : "denied");
+		json_kv_str(out, 0, "verdict",
+			    pass ? "permitted" : partial ? "partial" : "denied");
 		json_kv_str(out, 1, "reason", policy_verdict_name(r.verdict));
 		json_kv_str(out, 1, "src_zone", sz);
 		json_kv_str(out, 1, "dst_zone", dz);
 		json_kv_str(out, 1, "channel", chn);
+		if (partial) {
+			fputs(",\"permitted_for\":[", out);
+			check_partial(c, today, &q, true, out);
+			putc(']', out);
+		}
 		fputs("}\n", out);
 		return 0;
 	}
@@ -421,6 +616,13 @@ int view_check(const struct conf *c, uint32_t today, int argc,
 			conf_kind_name(c->channels[r.channel].kind), sz, dz);
 		break;
 	case POLICY_DENY:
+		if (partial) {
+			fputs("partly permitted: ", out);
+			check_partial(c, today, &q, false, out);
+			fprintf(out, "; other traffic from %s to %s denied\n",
+				sz, dz);
+			break;
+		}
 		fprintf(out, "denied: no channel from %s to %s permits it\n",
 			sz, dz);
 		break;

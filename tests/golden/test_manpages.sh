@@ -52,10 +52,11 @@ conf_enum_values() {
 	}' src/conf.c
 }
 
-# Letters of the getopt option string in FILE.
+# Letters of the getopt option string in FILE (a leading '+' or '-' is
+# GNU getopt's ordering mode, not an option).
 getopt_letters() {
 	grep -oE 'getopt(_long)?\([^"]*"[^"]*"' "$1" | head -1 |
-		sed -E 's/.*"(.*)"/\1/; s/[+:]//g' | fold -w1
+		sed -E 's/.*"(.*)"/\1/; s/^[-+]//; s/://g' | fold -w1
 }
 
 alert_types() {
