@@ -473,9 +473,19 @@ static int reload(struct bunrid *b, FILE *out)
 		log_warnx("reload: %s: configuration refused, still running "
 			  "the previous one:\n%s",
 			  b->o.conf_path, msg ? msg : "");
-		if (out)
-			fprintf(out, "configuration refused: %s",
-				msg ? msg : "");
+		/* The answer is one line: the first error, not a warning
+		 * that sorts before it by line; the log has them all. */
+		if (out) {
+			size_t n = 0;
+			const char *why = conf_msgs_first_error(msg, &n);
+
+			if (!why) {
+				why = msg ? msg : "";
+				n = strcspn(why, "\n");
+			}
+			fprintf(out, "configuration refused: %.*s\n", (int)n,
+				why);
+		}
 		free(msg);
 		return -1;
 	}
@@ -626,10 +636,10 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 		" flow keys evicted; rss %ld KiB\n",
 		ds.packets, (size_t)sep_detect_memory(b->sep),
 		ds.flows_evicted, rss_kib());
-	fprintf(out, "%-10s %-10s %-5s %12s %10s %s\n", "INTERFACE", "ZONE",
-		"UP", "PACKETS", "DROPS", "ERROR");
 	fprintf(out, "capture:     process %d, started %u times\n",
 		(int)sep_pid(b->sep), sep_restarts(b->sep));
+	fprintf(out, "%-10s %-10s %-5s %12s %10s %s\n", "INTERFACE", "ZONE",
+		"UP", "PACKETS", "DROPS", "ERROR");
 	for (size_t i = 0; i < sep_n_ifs(b->sep); i++) {
 		struct capture_if_stats st;
 		sep_if_stats(b->sep, i, &st);
@@ -1043,12 +1053,14 @@ int daemon_run(const struct daemon_options *o)
 		fatal("start-up");
 	if (setup_signals(b) < 0 || setup_timer(b) < 0)
 		fatal("signals and timer");
-	if (b->enforcing)
-		enforce_start(b);
+	/* Before the ruleset: a second bunrid stops here, at the first
+	 * one's socket, having changed nothing. */
 	b->ctl = ctl_open(b->ev, b->conf->control_socket,
 			  user_gid(b->conf->user), on_ctl, b);
 	if (!b->ctl)
 		fatalx("control socket %s", b->conf->control_socket);
+	if (b->enforcing)
+		enforce_start(b);
 	/* Everything that needs root is open: keep only what the ruleset and
 	 * the capture process need. */
 	if (privsep_drop_parent(b->conf->user) < 0)

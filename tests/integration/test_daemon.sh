@@ -371,6 +371,19 @@ ctl_ok "report" "^bunri audit report" report
 ctl_ok "report 24" "alerts by type" report 24
 ctl_json "report --json" alerts ruleset_changes zone_pairs channels -- report
 ctl_err "unknown command" "unknown command" frobnicate
+# A second bunrid on the same configuration stops at the first one's
+# socket before it touches the ruleset; the first goes on answering.
+nft_before=$(nsx "$NS_GW" nft -s list table inet bunri)
+if timeout 10 ip netns exec "$NS_GW" "$BUILD/bunrid" -f -c "$conf" \
+	>"$tmp/second.out" 2>&1; then
+	fail "a second bunrid is refused" "$(cat "$tmp/second.out")"
+elif grep -q "another bunrid answers on it" "$tmp/second.out" &&
+	[ "$(status_field pid)" = "$BUNRID_PID" ] &&
+	[ "$(nsx "$NS_GW" nft -s list table inet bunri)" = "$nft_before" ]; then
+	ok "a second bunrid is refused, the first answers, the table unchanged"
+else
+	fail "a second bunrid is refused" "$(cat "$tmp/second.out")"
+fi
 if ctl_out=$("$BUILD/bunrictl" -s "$tmp/nothing-here.sock" status 2>&1); then
 	fail "bunrictl without a daemon exits 1"
 elif grep -q "cannot reach bunrid" <<<"$ctl_out"; then
