@@ -81,6 +81,12 @@ struct alert {
 
 /* "cross-zone", "unzoned", ... as in DESIGN.md. */
 const char *alert_type_name(enum alert_type t);
+/*
+ * Whether alerts of type @t are raised by traffic (cross-zone, unzoned,
+ * spoofed-source, unknown-device), which anyone on the network can
+ * multiply, rather than by the daemon's own events.
+ */
+bool alert_type_is_traffic(enum alert_type t);
 /* "crit", "err", "warning", ... for a syslog priority. */
 const char *alert_severity_name(int severity);
 /* Protocol as printed: "tcp", "udp", "icmp", "icmpv6", or the number. */
@@ -92,8 +98,10 @@ void alert_add_num(struct alert *a, const char *key, uint64_t value);
 
 /*
  * The key=value line of DESIGN.md ("alert=cross-zone severity=crit ..."),
- * without a newline. Values with spaces, quotes, '=' or control bytes are
- * double-quoted with \" and \\ escaped and control bytes as \xHH. Returns
+ * without a newline. Values with spaces, quotes, '=', '\\', control bytes
+ * or anything beyond ASCII are double-quoted, with \" and \\ escaped and
+ * control bytes, C1 controls, U+2028, U+2029 and malformed UTF-8 as \xHH
+ * a byte. Returns
  * the length it needed (snprintf-style); output is always terminated.
  */
 size_t alert_format_kv(const struct alert *a, char *buf, size_t len);

@@ -3,9 +3,10 @@
  * alertlog: where the daemon's alerts go. Each alert becomes one syslog
  * line (ident bunrid, the configured facility, the alert's priority) and,
  * when log.json_file is set, one JSON line in that file. At most
- * log.max_alerts_per_second alerts are written per second; the rest are
- * counted and summarised by one alert-suppressed alert when the second is
- * over, so nothing is lost silently. The last ALERTLOG_RECENT alerts stay
+ * log.max_alerts_per_second alerts raised by traffic are written per
+ * second; the rest are counted and summarised by one alert-suppressed
+ * alert when the second is over, so nothing is lost silently. The
+ * daemon's own alerts (tampering, capture loss...) are always written. The last ALERTLOG_RECENT alerts stay
  * in memory for `bunrictl alerts`, and counts by type and by hour for
  * `bunrictl report`.
  */
@@ -20,6 +21,7 @@
 #include "alert.h"
 
 #define ALERTLOG_RECENT 1024
+/* A line's usual room; a longer one is formatted to its length. */
 #define ALERTLOG_LINE 1024
 #define ALERTLOG_HOURS (24 * 31)
 
@@ -30,12 +32,14 @@ struct alertlog;
  * @emitted: written to syslog (and the JSON file)
  * @suppressed: counted by the rate limit instead
  * @json_errors: JSON lines that could not be written
+ * @lost: alerts not written at all for want of memory
  * @by_type: alerts raised by type, suppressed ones included
  */
 struct alertlog_stats {
 	uint64_t emitted;
 	uint64_t suppressed;
 	uint64_t json_errors;
+	uint64_t lost;
 	uint64_t by_type[ALERT_TYPE_MAX];
 };
 

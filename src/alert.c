@@ -45,6 +45,12 @@ const char *alert_type_name(enum alert_type t)
 	return "unknown";
 }
 
+bool alert_type_is_traffic(enum alert_type t)
+{
+	return t == ALERT_CROSS_ZONE || t == ALERT_UNZONED ||
+	       t == ALERT_SPOOFED_SOURCE || t == ALERT_UNKNOWN_DEVICE;
+}
+
 const char *alert_severity_name(int severity)
 {
 	if (severity < 0)
@@ -387,10 +393,25 @@ struct sink {
 /* --- key=value --- */
 
 /*
+ * A character of @n bytes at @s that a reader may take for the end of a
+ * line: a C1 control (U+0080 to U+009F, NEL among them) or the line and
+ * paragraph separators U+2028, U+2029. Escaped byte by byte, as control
+ * bytes are.
+ */
+static bool is_line_breaking(const unsigned char *s, size_t n)
+{
+	return (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) ||
+	       (n == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+		(s[2] == 0xa8 || s[2] == 0xa9));
+}
+
+/*
  * A value is quoted when a reader splitting on spaces and '=' would
  * misread it, or when it holds bytes a syslog consumer may mangle
- * (control bytes, malformed UTF-8). Empty values are quoted too, so that
- * "key=" never appears.
+ * (control bytes, malformed UTF-8). Any value beyond ASCII is quoted as
+ * well: Unicode has spaces of its own (U+3000 in Japanese text, U+00A0)
+ * that some readers split on. A backslash is quoted, to be escaped.
+ * Empty values are quoted too, so that "key=" never appears.
  */
 static bool kv_needs_quotes(const char *v)
 {
@@ -398,13 +419,10 @@ static bool kv_needs_quotes(const char *v)
 
 	if (!*s)
 		return true;
-	while (*s) {
-		size_t n = utf8_seq_len(s);
-
-		if (n == 0 || is_ctl(*s) || *s == ' ' || *s == '"' || *s == '=')
+	for (; *s; s++)
+		if (is_ctl(*s) || *s >= 0x80 || *s == ' ' || *s == '"' ||
+		    *s == '=' || *s == '\\')
 			return true;
-		s += n;
-	}
 	return false;
 }
 
@@ -448,12 +466,15 @@ static void kv_str(struct out *o, const struct key *key, const char *val)
 	while (*s) {
 		size_t n = utf8_seq_len(s);
 
-		if (n == 0 || is_ctl(*s)) {
+		if (n == 0 || is_ctl(*s) || is_line_breaking(s, n)) {
 			static const char hex[] = "0123456789abcdef";
-			char esc[4] = {'\\', 'x', hex[*s >> 4], hex[*s & 15]};
 
-			out_write(o, esc, sizeof(esc));
-			s++;
+			for (size_t i = 0; i < (n ? n : 1); i++, s++) {
+				char esc[4] = {'\\', 'x', hex[*s >> 4],
+					       hex[*s & 15]};
+
+				out_write(o, esc, sizeof(esc));
+			}
 			continue;
 		}
 		if (*s == '"' || *s == '\\')

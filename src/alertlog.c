@@ -2,6 +2,7 @@
 /* alertlog: syslog, JSON lines, rate limit and the alerts kept in memory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -10,9 +11,10 @@
 #include "alertlog.h"
 #include "log.h"
 
+/* A written alert's two lines, each as long as it is. */
 struct alertlog_line {
-	char kv[ALERTLOG_LINE];
-	char json[ALERTLOG_LINE];
+	char *kv;
+	char *json;
 };
 
 struct alertlog_hour {
@@ -24,6 +26,9 @@ struct alertlog {
 	int facility;
 	char *json_path;
 	int json_fd;
+	bool json_warned;   /* its trouble is logged once, till it is over */
+	time_t json_retry;  /* when to try opening it again */
+	time_t json_logged; /* when a failed write was last logged */
 	unsigned rate;
 	FILE *mirror;
 
@@ -39,7 +44,12 @@ struct alertlog {
 	struct alertlog_stats st;
 };
 
-static int alertlog_open_json(struct alertlog *l)
+/* How often a JSON file that could not be opened is tried again, and a
+ * failing write logged: the daemon goes on meanwhile. */
+#define ALERTLOG_JSON_RETRY 60
+
+/* Open (again) the JSON file; @now: the clock its retries go by. */
+static int alertlog_open_json(struct alertlog *l, time_t now)
 {
 	if (l->json_fd >= 0)
 		close(l->json_fd);
@@ -48,10 +58,17 @@ static int alertlog_open_json(struct alertlog *l)
 		return 0;
 	l->json_fd = open(l->json_path,
 			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	l->json_retry = now + ALERTLOG_JSON_RETRY;
 	if (l->json_fd < 0) {
-		log_warn("log.json_file %s", l->json_path);
+		if (!l->json_warned)
+			log_warn("log.json_file %s (tried again every %d s)",
+				 l->json_path, ALERTLOG_JSON_RETRY);
+		l->json_warned = true;
 		return -1;
 	}
+	if (l->json_warned)
+		log_info("log.json_file %s: open", l->json_path);
+	l->json_warned = false;
 	return 0;
 }
 
@@ -84,6 +101,10 @@ void alertlog_free(struct alertlog *l)
 	if (l->json_fd >= 0)
 		close(l->json_fd);
 	free(l->json_path);
+	for (size_t i = 0; i < ALERTLOG_RECENT; i++) {
+		free(l->ring[i].kv);
+		free(l->ring[i].json);
+	}
 	free(l->ring);
 	free(l);
 }
@@ -95,16 +116,18 @@ int alertlog_configure(struct alertlog *l, int facility,
 
 	if (json_path && !p)
 		return -1;
+	if (!p || !l->json_path || strcmp(p, l->json_path))
+		l->json_warned = false; /* another file: its own trouble */
 	free(l->json_path);
 	l->json_path = p;
 	l->facility = facility;
 	l->rate = rate;
-	return alertlog_open_json(l);
+	return alertlog_open_json(l, time(NULL));
 }
 
 int alertlog_reopen(struct alertlog *l)
 {
-	return alertlog_open_json(l);
+	return alertlog_open_json(l, time(NULL));
 }
 
 static void alertlog_count_hour(struct alertlog *l, enum alert_type t,
@@ -120,31 +143,87 @@ static void alertlog_count_hour(struct alertlog *l, enum alert_type t,
 	h->by_type[t]++;
 }
 
+/*
+ * @a formatted by @fmt, as long as it is (a path in an alert may be long),
+ * with room for a newline after it; NULL without memory.
+ */
+static char *alertlog_format(const struct alert *a,
+			     size_t (*fmt)(const struct alert *, char *,
+					   size_t))
+{
+	char small[ALERTLOG_LINE];
+	size_t n = fmt(a, small, sizeof(small));
+	char *text = malloc(n + 2);
+
+	if (!text)
+		return NULL;
+	if (n < sizeof(small))
+		memcpy(text, small, n + 1);
+	else
+		fmt(a, text, n + 1);
+	return text;
+}
+
+/*
+ * The line @json and its newline at the end of the JSON file, in one
+ * write, so that a reader never sees half an object. A write that fails
+ * part way is cut back off the file, so that the next line starts a line
+ * of its own; the failure is counted, and logged now and then.
+ */
+static void alertlog_write_json(struct alertlog *l, char *json)
+{
+	size_t n = strlen(json);
+	off_t end = lseek(l->json_fd, 0, SEEK_END);
+	ssize_t w;
+
+	json[n] = '\n';
+	w = write(l->json_fd, json, n + 1);
+	json[n] = '\0';
+	if (w == (ssize_t)(n + 1))
+		return;
+	int err = w < 0 ? errno : ENOSPC;
+
+	if (w > 0 && end >= 0 && ftruncate(l->json_fd, end) < 0)
+		err = errno;
+	l->st.json_errors++;
+	time_t now = time(NULL);
+	if (now - l->json_logged >= ALERTLOG_JSON_RETRY) {
+		l->json_logged = now;
+		log_warnx("log.json_file %s: %s: %" PRIu64
+			  " alert lines not written so far (syslog has them)",
+			  l->json_path, strerror(err), l->st.json_errors);
+	}
+}
+
 /* Write one alert: syslog, the JSON file, the mirror and the ring. */
 static void alertlog_write(struct alertlog *l, const struct alert *a)
 {
 	struct alertlog_line *line = &l->ring[l->ring_next];
+	char *kv = alertlog_format(a, alert_format_kv);
+	char *json = alertlog_format(a, alert_format_json);
 
-	alert_format_kv(a, line->kv, sizeof(line->kv));
-	alert_format_json(a, line->json, sizeof(line->json));
+	if (!kv || !json) {
+		free(kv);
+		free(json);
+		log_warnx("out of memory: an alert of type %s not written",
+			  alert_type_name(a->type));
+		l->st.lost++;
+		return;
+	}
+	free(line->kv);
+	free(line->json);
+	line->kv = kv;
+	line->json = json;
 	l->ring_next = (l->ring_next + 1) % ALERTLOG_RECENT;
 	if (l->ring_used < ALERTLOG_RECENT)
 		l->ring_used++;
 
 	if (l->facility >= 0)
-		syslog(l->facility | a->severity, "%s", line->kv);
+		syslog(l->facility | a->severity, "%s", kv);
 	if (l->mirror)
-		fprintf(l->mirror, "bunrid: %s\n", line->kv);
-	if (l->json_fd >= 0) {
-		size_t n = strlen(line->json);
-		/* One write per line so that concurrent readers never see
-		 * half an object; the line is complete or the error counted. */
-		line->json[n] = '\n';
-		ssize_t w = write(l->json_fd, line->json, n + 1);
-		line->json[n] = '\0';
-		if (w != (ssize_t)(n + 1))
-			l->st.json_errors++;
-	}
+		fprintf(l->mirror, "bunrid: %s\n", kv);
+	if (l->json_fd >= 0)
+		alertlog_write_json(l, json);
 	l->st.emitted++;
 }
 
@@ -171,6 +250,8 @@ static void alertlog_flush_window(struct alertlog *l, const struct timespec *now
 
 void alertlog_tick(struct alertlog *l, const struct timespec *now)
 {
+	if (l->json_path && l->json_fd < 0 && now->tv_sec >= l->json_retry)
+		alertlog_open_json(l, now->tv_sec);
 	if (now->tv_sec != l->window) {
 		alertlog_flush_window(l, now);
 		l->window = now->tv_sec;
@@ -184,14 +265,20 @@ void alertlog_emit(struct alertlog *l, const struct alert *a,
 	alertlog_tick(l, now);
 	l->st.by_type[a->type]++;
 	alertlog_count_hour(l, a->type, now->tv_sec);
-	if (l->rate && l->in_window >= l->rate) {
+	/*
+	 * The limit is for what traffic raises, which anyone on the network
+	 * can multiply; the daemon's own alerts (tampering, capture loss,
+	 * expiry, a changed file) are few, and a flood must not hide them.
+	 */
+	if (l->rate && alert_type_is_traffic(a->type) &&
+	    l->in_window >= l->rate) {
 		l->window_suppressed++;
 		l->st.suppressed++;
 		if (a->severity < l->window_severity)
 			l->window_severity = a->severity;
 		return;
 	}
-	l->in_window++;
+	l->in_window += alert_type_is_traffic(a->type);
 	alertlog_write(l, a);
 }
 

@@ -590,6 +590,8 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 		json_kv_u64(out, 1, "packets", ds.packets);
 		json_kv_u64(out, 1, "alerts_emitted", as.emitted);
 		json_kv_u64(out, 1, "alerts_suppressed", as.suppressed);
+		json_kv_u64(out, 1, "alerts_json_errors", as.json_errors);
+		json_kv_u64(out, 1, "alerts_lost", as.lost);
 		json_kv_u64(out, 1, "flows_evicted", ds.flows_evicted);
 		json_kv_u64(out, 1, "memory_detect",
 			    sep_detect_memory(b->sep));
@@ -629,8 +631,14 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 		b->reloads, b->reload_failures);
 	fprintf(out,
 		"alerts:      %" PRIu64 " written, %" PRIu64
-		" suppressed by the rate limit\n",
+		" suppressed by the rate limit",
 		as.emitted, as.suppressed);
+	if (as.json_errors)
+		fprintf(out, ", %" PRIu64 " not written to log.json_file",
+			as.json_errors);
+	if (as.lost)
+		fprintf(out, ", %" PRIu64 " lost for want of memory", as.lost);
+	putc('\n', out);
 	fprintf(out,
 		"detection:   %" PRIu64 " packets, %zu bytes of state, %" PRIu64
 		" flow keys evicted; rss %ld KiB\n",

@@ -330,22 +330,42 @@ START_TEST(test_kv_quoting)
 	alert_add_str(&a, "eq", "a=b");
 	alert_add_str(&a, "ctl", "x\ny\t\x7f");
 	alert_add_str(&a, "empty", "");
-	/* UTF-8 passes through; a stray byte does not. */
+	/* UTF-8 is quoted, as it is; a stray byte is escaped. */
 	alert_add_str(&a, "desc", "マイナンバー利用事務系");
 	alert_add_str(&a, "bad", "a\xff\xe3\x83z");
 	ck_assert_str_eq(kv(&a), "alert=config-changed severity=warning "
 				 "file=/etc/bunri/bunri.conf sp=\"two words\" "
 				 "q=\"say \\\"hi\\\" \\\\o/\" eq=\"a=b\" "
 				 "ctl=\"x\\x0ay\\x09\\x7f\" empty=\"\" "
-				 "desc=マイナンバー利用事務系 "
+				 "desc=\"マイナンバー利用事務系\" "
 				 "bad=\"a\\xff\\xe3\\x83z\"");
 
-	/* A lone backslash does not make a value ambiguous. */
+	/*
+	 * Unicode spaces (U+3000, U+00A0) a reader may split on: quoted.
+	 * Characters a reader may end a line at (NEL, U+2028): escaped. A
+	 * backslash: quoted and escaped, so no reader takes it for one.
+	 */
+	memset(&a, 0, sizeof(a));
+	a.type = ALERT_CONFIG_CHANGED;
+	a.severity = LOG_WARNING;
+	alert_add_str(&a, "file", "/etc/設定\xe3\x80\x80ファイル");
+	alert_add_str(&a, "nbsp", "a\xc2\xa0" "b");
+	alert_add_str(&a, "nel", "x\xc2\x85y");
+	alert_add_str(&a, "ls", "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c");
+	alert_add_str(&a, "bs", "back\\slash");
+	ck_assert_str_eq(kv(&a), "alert=config-changed severity=warning "
+				 "file=\"/etc/設定\xe3\x80\x80ファイル\" "
+				 "nbsp=\"a\xc2\xa0" "b\" "
+				 "nel=\"x\\xc2\\x85y\" "
+				 "ls=\"a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9c\" "
+				 "bs=\"back\\\\slash\"");
+
 	memset(&a, 0, sizeof(a));
 	a.severity = LOG_INFO;
 	a.type = ALERT_CAPTURE_LOSS;
 	a.iface = "a\\b";
-	ck_assert_str_eq(kv(&a), "alert=capture-loss severity=info iface=a\\b");
+	ck_assert_str_eq(kv(&a),
+			 "alert=capture-loss severity=info iface=\"a\\\\b\"");
 }
 END_TEST
 
