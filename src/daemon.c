@@ -21,6 +21,7 @@
 #include "alertlog.h"
 #include "capture.h"
 #include "ctl.h"
+#include "ctsweep.h"
 #include "daemon.h"
 #include "day.h"
 #include "ev.h"
@@ -148,6 +149,28 @@ static void simple_alert(struct alert *a, enum alert_type t, int severity)
 /* ---- enforcement ------------------------------------------------------ */
 
 /*
+ * Connections the kernel tracks pass before any rule is read: those the
+ * ruleset just committed for @c would not let start (made while it was
+ * tampered with, under a channel since removed or lapsed, before bunrid
+ * started) are deleted, so that their next packet meets the rules.
+ */
+static void sweep_connections(struct bunrid *b, const struct conf *c)
+{
+	struct ct_sweep_stats st;
+
+	if (ct_sweep(c, b->today, &st) < 0) {
+		log_warn("connection tracking: cannot sweep");
+		return;
+	}
+	if (st.deleted || st.failed)
+		change_record(b,
+			      "connection tracking: %u of %u connections cut, "
+			      "not permitted by generation %u%s",
+			      st.deleted, st.seen, b->rs->gen,
+			      st.failed ? " (some could not be deleted)" : "");
+}
+
+/*
  * Build @c's ruleset under a fresh generation and commit it. On failure
  * nothing changed in the kernel; the reason is in @err.
  */
@@ -161,8 +184,12 @@ static int enforce_commit(struct bunrid *b, const struct conf *c, bool fresh,
 	FILE *mf;
 
 	err[0] = '\0';
+	/* Past both the live table's sets and what was committed last: a
+	 * table deleted from under the daemon must not start it again at 1. */
 	if (nft_generation_next(b->nft, c->table, &gen) < 0)
-		gen = b->rs ? b->rs->gen + 1 : 1;
+		gen = 1;
+	if (b->rs && gen <= b->rs->gen)
+		gen = b->rs->gen + 1;
 	mf = open_memstream(&msg, &msglen);
 	if (!mf) {
 		snprintf(err, errlen, "out of memory");
@@ -183,6 +210,7 @@ static int enforce_commit(struct bunrid *b, const struct conf *c, bool fresh,
 	}
 	ruleset_free(b->rs);
 	b->rs = rs;
+	sweep_connections(b, c);
 	return 0;
 }
 

@@ -268,6 +268,31 @@ print("sent=%d received=%d inorder=%s maxgap=%.3f" %
 sys.exit(0 if st["lines"] == st["sent"] and st["inorder"] else 1)
 EOF
 
+# cut.py SRC DST PORT SECONDS READY: one TCP connection, a line echoed every
+# 50 ms; READY is written after the first echo. Exit 0 if it still carried
+# data after SECONDS, 3 if it stopped (no echo within 0.5 s, or an error).
+cat >"$T/cut.py" <<'EOF'
+import socket, sys, time
+src, dst, port, secs, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+s = socket.create_connection((dst, port), timeout=5, source_address=(src, 0))
+s.settimeout(0.5)
+n = 0
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    try:
+        s.sendall(b"x\n")
+        if not s.recv(100):
+            raise OSError("closed")
+    except OSError as e:
+        print("cut after %d echoes (%s)" % (n, e))
+        sys.exit(3)
+    n += 1
+    if n == 1:
+        open(ready, "w").write("1")
+    time.sleep(0.05)
+print("still open after %d echoes" % n)
+EOF
+
 # ---- the lab -----------------------------------------------------------------
 
 cleanup_add "lab down"
@@ -393,6 +418,58 @@ check "after reload: mail-textify still passes" \
 	tcp_echo_probe "$(ns inet)" 203.0.113.25 10.2.0.25 25
 check_not "after reload: lgwan > mynumber still blocked" \
 	tcp_probe "$(ns lg)" 10.2.0.7 10.1.0.9 8080
+
+# ---- a reload that ends a channel ends its connections ---------------------
+#
+# The ruleset accepts packets of tracked connections before any rule: the
+# daemon deletes those the new policy would not let start.
+
+# cut_test NAME EXPECT NS SRC DST PORT ACTION...: a connection from SRC
+# (in NS) to DST:PORT, then ACTION; EXPECT "cut" or "open" after 2.5 s.
+cut_test() {
+	local name=$1 expect=$2 netns=$3 src=$4 dst=$5 port=$6 out rc
+	shift 6
+	rm -f "$T/cut.ready"
+	ip netns exec "$netns" "$PYTHON" "$T/cut.py" "$src" "$dst" "$port" 4 \
+		"$T/cut.ready" >"$T/cut.out" 2>&1 &
+	local pid=$!
+	if ! wait_for "[ -s '$T/cut.ready' ]" 5; then
+		fail "$name: the connection carries data first" "$(cat "$T/cut.out")"
+		wait "$pid"
+		return
+	fi
+	"$@"
+	wait "$pid"
+	rc=$?
+	out=$(cat "$T/cut.out")
+	if { [ "$expect" = cut ] && [ "$rc" -eq 3 ]; } ||
+		{ [ "$expect" = open ] && [ "$rc" -eq 0 ]; }; then
+		ok "$name: $out"
+	else
+		fail "$name (expected $expect)" "exit $rc: $out"
+	fi
+}
+reload_with() {
+	cp "$1" "$CONF"
+	kill -HUP "$BUNRID_PID"
+	syslog_wait "configuration reloaded" 3 >/dev/null
+}
+cp "$CONF" "$T/full.conf"
+# mail-textify lapsed: still written in the file, no longer permitted.
+sed '/name = "mail-textify"/,/}/s/expires = "[0-9-]*"/expires = "2001-01-01"/' \
+	"$T/full.conf" >"$T/lapsed.conf"
+check_not "the lapsed configuration differs" cmp -s "$T/full.conf" "$T/lapsed.conf"
+lines=$(wc -l <"$T/log/syslog")
+cut_test "reload lapsing mail-textify cuts its running connection" cut \
+	"$(ns inet)" 203.0.113.25 10.2.0.25 25 reload_with "$T/lapsed.conf"
+check "syslog: the connection cut is recorded" \
+	wait_for "tail -n +$((lines + 1)) '$T/log/syslog' | grep -Eq 'connection tracking: [1-9][0-9]* of [0-9]+ connections cut'" 2
+check_not "after the reload: a new mail-textify connection is refused" \
+	tcp_probe "$(ns inet)" 203.0.113.25 10.2.0.25 25
+cut_test "a reload keeps a connection still permitted (vdi)" open \
+	"$(ns lg)" 10.2.0.7 203.0.113.10 443 reload_with "$T/full.conf"
+check "mail-textify permitted again" \
+	tcp_echo_probe "$(ns inet)" 203.0.113.25 10.2.0.25 25
 
 # ---- reloads that must change nothing ---------------------------------------
 
@@ -568,6 +645,29 @@ if start_unowned; then
 	bunrid_stop
 else
 	fail "bunrid adopts a plain table inet bunri" \
+		"$(tail -n 5 "$T/log/bunrid.out")"
+	bunrid_stop
+fi
+# A connection the tampered table let start is cut once it is restored:
+# bunrid stopped meanwhile, so the accept rule surely carries it.
+tamper_while_stopped() {
+	kill -STOP "$BUNRID_PID"
+	gwx nft insert rule inet bunri forward accept
+}
+resume() {
+	kill -CONT "$BUNRID_PID"
+}
+if start_unowned; then
+	lines=$(wc -l <"$T/log/syslog")
+	rm -f "$T/cut.ready"
+	tamper_while_stopped
+	cut_test "unowned: a connection the tampered table let through is cut" \
+		cut "$(ns lg)" 10.2.0.7 10.1.0.9 8080 resume
+	check "unowned: the tampering was logged" \
+		grep -q 'alert=ruleset-tampered' <(tail -n +$((lines + 1)) "$T/log/syslog")
+	bunrid_stop
+else
+	fail "bunrid adopts a plain table inet bunri (cut)" \
 		"$(tail -n 5 "$T/log/bunrid.out")"
 	bunrid_stop
 fi
