@@ -210,6 +210,26 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A live chain's flags in struct live: base chain, and what of a base
+ * chain differs from how the ruleset makes them. */
+#define LIVE_BASE	 1u
+#define LIVE_POLICY_DIFF 2u
+#define LIVE_PRIO_DIFF	 4u
+
+static uint32_t chain_flags(const struct nftnl_chain *c)
+{
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM))
+		return 0;
+	uint32_t f = LIVE_BASE;
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ||
+	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_ACCEPT)
+		f |= LIVE_POLICY_DIFF;
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_PRIO) ||
+	    nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO) != RS_PRIORITY)
+		f |= LIVE_PRIO_DIFF;
+	return f;
+}
+
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct live *lv = data;
@@ -222,7 +242,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 			 lv->table) &&
 		 names_add(&lv->chains,
 			   nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
-			   nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)))
+			   chain_flags(c)))
 		ret = MNL_CB_ERROR;
 	nftnl_chain_free(c);
 	return ret;
@@ -1370,6 +1390,171 @@ static int verify_rules(struct nft *n, const struct ruleset *rs, char *why,
 	return ret;
 }
 
+/*
+ * An element as text, to compare: its key in hex, whether it ends an
+ * interval, and the chain a map's element jumps to. NULL without memory.
+ */
+static char *elem_text(const void *key, size_t len, bool end,
+		       const char *chain)
+{
+	const uint8_t *k = key;
+	char hex[2 * 16 + 1] = "";
+	char *t = NULL;
+
+	for (size_t i = 0; i < len && i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	if (asprintf(&t, "%s%s%s%s", hex, end ? " end" : "",
+		     chain ? " jump " : "", chain ? chain : "") < 0)
+		return NULL;
+	return t;
+}
+
+struct elem_list {
+	char **v;
+	size_t n, cap;
+};
+
+static int elem_list_add(struct elem_list *l, char *t)
+{
+	if (!t)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			free(t);
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = t;
+	return 0;
+}
+
+static void elem_list_free(struct elem_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The elements of set @idx as batch_set() sends them. */
+static int elems_expected(const struct ruleset *rs, int idx,
+			  struct elem_list *l)
+{
+	const struct rs_set *s = &rs->sets[idx];
+	size_t len = ruleset_key_len(s->key);
+	uint8_t next[16];
+	int fail = 0;
+
+	if (s->n_elems && !key_is_zero(s->elems[0].lo, len)) {
+		memset(next, 0, sizeof(next));
+		fail |= elem_list_add(l, elem_text(next, len, true, NULL));
+	}
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct rs_elem *e = &s->elems[i];
+		const char *jump = s->is_map ? rs->chains[e->chain].name : NULL;
+
+		fail |= elem_list_add(l, elem_text(e->lo, len, false, jump));
+		if (key_next(e->hi, len, next))
+			fail |= elem_list_add(l,
+					      elem_text(next, len, true, NULL));
+	}
+	return fail ? -1 : 0;
+}
+
+static int elem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct elem_list *l = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	int ret = MNL_CB_OK;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+		nftnl_set_free(s);
+		return MNL_CB_ERROR;
+	}
+	it = nftnl_set_elems_iter_create(s);
+	for (e = it ? nftnl_set_elems_iter_next(it) : NULL; e && ret == MNL_CB_OK;
+	     e = nftnl_set_elems_iter_next(it)) {
+		uint32_t len = 0;
+		const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		bool end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+			   (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+			    NFT_SET_ELEM_INTERVAL_END);
+		const char *chain =
+		    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)
+			? nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN)
+			: NULL;
+
+		if (!key || elem_list_add(l, elem_text(key, len, end, chain)))
+			ret = MNL_CB_ERROR;
+	}
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return ret;
+}
+
+/*
+ * The live elements of named set @idx against what was committed: an
+ * element added, removed or pointed elsewhere while change events were
+ * lost is seen here. 1 same, 0 different (@why), -1 unreadable.
+ */
+static int verify_elems(struct nft *n, const struct ruleset *rs, int idx,
+			char *why, size_t whylen)
+{
+	char buf[REQ_BUF];
+	struct elem_list want = {0}, have = {0};
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	int ret = 1;
+
+	if (!s)
+		return -1;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, rs->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set_nl_name(&rs->sets[idx]));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+				    NLM_F_DUMP, ++n->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (elems_expected(rs, idx, &want) < 0 ||
+	    nft_talk(n, nlh, elem_cb, &have) < 0) {
+		ret = -1;
+		goto out;
+	}
+	qsort(want.v, want.n, sizeof(*want.v), str_cmp);
+	qsort(have.v, have.n, sizeof(*have.v), str_cmp);
+	for (size_t i = 0; i < want.n || i < have.n; i++) {
+		const char *w = i < want.n ? want.v[i] : NULL;
+		const char *h = i < have.n ? have.v[i] : NULL;
+
+		if (w && h && !strcmp(w, h))
+			continue;
+		/* Name one element: one the set has and should not, else
+		 * one it lacks. */
+		if (h && (!w || strcmp(h, w) < 0))
+			snprintf(why, whylen, "set %s has an element added: %s",
+				 rs->sets[idx].name, h);
+		else
+			snprintf(why, whylen, "set %s lacks an element: %s",
+				 rs->sets[idx].name, w);
+		ret = 0;
+		break;
+	}
+out:
+	elem_list_free(&want);
+	elem_list_free(&have);
+	return ret;
+}
+
 int nft_verify(struct nft *n, const struct ruleset *rs, char *why,
 	       size_t whylen)
 {
@@ -1383,7 +1568,19 @@ int nft_verify(struct nft *n, const struct ruleset *rs, char *why,
 	if (!lv.exists) {
 		snprintf(why, whylen, "table %s is gone", rs->table);
 		ret = 0;
+	} else if (lv.flags & NFT_TABLE_F_DORMANT) {
+		snprintf(why, whylen, "table %s was made dormant", rs->table);
+		ret = 0;
 	}
+	for (size_t i = 0; i < lv.chains.n && ret == 1; i++)
+		if (lv.chains.flags[i] & (LIVE_POLICY_DIFF | LIVE_PRIO_DIFF)) {
+			snprintf(why, whylen, "chain %s: its %s changed",
+				 lv.chains.v[i],
+				 lv.chains.flags[i] & LIVE_POLICY_DIFF
+				     ? "policy"
+				     : "priority");
+			ret = 0;
+		}
 	for (size_t i = 0; i < rs->n_chains && ret == 1; i++)
 		if (!names_has(&lv.chains, rs->chains[i].name)) {
 			snprintf(why, whylen, "chain %s is gone",
@@ -1420,5 +1617,8 @@ int nft_verify(struct nft *n, const struct ruleset *rs, char *why,
 	live_free(&lv);
 	if (ret == 1)
 		ret = verify_rules(n, rs, why, whylen);
+	for (size_t i = 0; i < rs->n_sets && ret == 1; i++)
+		if (!rs->sets[i].anonymous)
+			ret = verify_elems(n, rs, (int)i, why, whylen);
 	return ret;
 }

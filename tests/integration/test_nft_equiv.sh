@@ -104,6 +104,41 @@ for conf in $confs; do
 		{ bad "$name: reloaded table differs from printed generation 2"
 		  diff "$TMP/a.list" "$TMP/b.list" | head -20; }
 
+	# What only a comparison with the committed ruleset can see, when the
+	# change events were lost: an element slipped into a zone set, a base
+	# chain's policy (the table made dormant: below). Each is told from the
+	# intact table; a fresh commit puts it right again.
+	expect_differs() {
+		local what=$1 pat=$2
+		if ip netns exec "$NSA" "$TOOL" -O -g 2 -d 20260101 "$conf" \
+			>"$TMP/v.out" 2>&1 && false ||
+			grep -Eq "^verify: differs: .*$pat" "$TMP/v.out"; then
+			ok "$name: $what is detected ($(sed 's/^verify: differs: //' "$TMP/v.out" | head -c 120))"
+		else
+			bad "$name: $what not detected: $(cat "$TMP/v.out")"
+		fi
+		ip netns exec "$NSA" "$TOOL" -V -g 2 -d 20260101 "$conf" \
+			>"$TMP/fix.out" 2>&1 || true
+	}
+	set2=$(ip netns exec "$NSA" nft list sets inet |
+		sed -n 's/^[[:space:]]*set \(z_[a-z0-9_-]*_v4_g2\) {.*/\1/p' | head -n 1)
+	if [ -n "$set2" ] &&
+		ip netns exec "$NSA" nft add element inet "$table" "$set2" '{ 198.18.0.1 }' 2>/dev/null ||
+		{ [ -n "$set2" ] && ip netns exec "$NSA" nft add element inet "$table" "$set2" '{ 100.64.0.1 }'; }; then
+		expect_differs "an element added to $set2" "set .* has an element added"
+	else
+		bad "$name: could not add an element to a zone set (${set2:-none found})"
+	fi
+	ip netns exec "$NSA" nft add chain inet "$table" forward '{ policy drop; }' &&
+		expect_differs "a base chain's policy" "policy changed" ||
+		bad "$name: could not change the chain's policy"
+	if ip netns exec "$NSA" "$TOOL" -O -g 2 -d 20260101 "$conf" |
+		grep -q '^verify: match'; then
+		ok "$name: after the fresh commits the table verifies"
+	else
+		bad "$name: the table does not verify after the fresh commits"
+	fi
+
 	# A batch the kernel refuses (rules naming a missing counter) changes
 	# nothing, and the error names the object.
 	list "$NSA" "$table" >"$TMP/before.list"
@@ -121,6 +156,20 @@ for conf in $confs; do
 		ok "$name: refused batch left the ruleset untouched" ||
 		bad "$name: refused batch changed the ruleset"
 done
+
+# A table made dormant switches its rules off. The owner and persist flags
+# keep nft from doing it (it would drop them); a table without them, as
+# daemon.table_owner = false leaves it, is checked for it.
+ip netns exec "$NSA" nft delete table inet bunri 2>/dev/null
+if ip netns exec "$NSA" "$TOOL" -N -V -g 1 -d 20260101 conf/bunri.conf \
+	>/dev/null 2>&1 &&
+	ip netns exec "$NSA" nft add table inet bunri '{ flags dormant; }' &&
+	ip netns exec "$NSA" "$TOOL" -O -g 1 -d 20260101 conf/bunri.conf |
+	grep -q '^verify: differs: table bunri was made dormant'; then
+	ok "a table made dormant is detected"
+else
+	bad "a table made dormant is not detected"
+fi
 
 # A leftover table whose chain "forward" is hooked elsewhere (here: input)
 # must not be reused: the first commit replaces the table, base chains
