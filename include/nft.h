@@ -90,9 +90,10 @@ ssize_t nft_counters_read(struct nft *n, const char *table,
 			  struct nft_counter **out);
 
 /*
- * Compare the live table with @rs: the same chains, named sets (and their
- * element counts), counters present, and in each chain the same rules in
- * the same order, expression by expression. Returns 1 when it matches, 0
+ * Compare the live table with @rs: not dormant, the same chains (base
+ * chains with their policy and priority), named sets and their elements,
+ * counters present, and in each chain the same rules in the same order,
+ * expression by expression. Returns 1 when it matches, 0
  * when it differs (the first difference described in @why), -1 on error.
  */
 int nft_verify(struct nft *n, const struct ruleset *rs, char *why,

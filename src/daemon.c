@@ -78,6 +78,9 @@ struct bunrid {
 	bool *expiring_alerted;
 	bool *expired_alerted;
 	time_t next_verify;
+	/* The kernel counters as last read, to see them go back. */
+	struct nft_counter *counters;
+	ssize_t n_counters;
 	uint64_t tampered;
 	uint64_t restored;
 	uint64_t reloads;
@@ -226,6 +229,10 @@ static void restore_ruleset(struct bunrid *b, const char *after)
 		return;
 	}
 	b->restored++;
+	/* A table replaced whole may have new counters: counted afresh. */
+	free(b->counters);
+	b->counters = NULL;
+	b->n_counters = 0;
 	change_record(b, "ruleset restored as generation %u after %s",
 		      b->rs->gen, after);
 	simple_alert(&a, ALERT_RULESET_RESTORED, LOG_NOTICE);
@@ -293,6 +300,50 @@ static void nftmon_stop(struct bunrid *b)
 	b->mon = NULL;
 }
 
+/*
+ * The kernel's counters only grow: the daemon keeps them across every
+ * commit. One lower than when last read was reset by another process,
+ * which even an owned table allows ("nft reset counters" is a read to the
+ * kernel), and the evidence `bunrictl matrix` shows is gone: tampering,
+ * though there is nothing to put back.
+ */
+static void counters_check(struct bunrid *b)
+{
+	struct nft_counter *now;
+	ssize_t n = nft_counters_read(b->nft, b->conf->table, &now);
+	struct alert a;
+	char what[160];
+
+	if (n < 0)
+		return;
+	for (ssize_t i = 0; i < n; i++) {
+		for (ssize_t j = 0; j < b->n_counters; j++) {
+			const struct nft_counter *was = &b->counters[j];
+
+			if (strcmp(was->name, now[i].name) ||
+			    (now[i].packets >= was->packets &&
+			     now[i].bytes >= was->bytes))
+				continue;
+			snprintf(what, sizeof(what),
+				 "counter %s reset (%" PRIu64 " packets, now %"
+				 PRIu64 ")",
+				 now[i].name, was->packets, now[i].packets);
+			simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
+			alert_add_str(&a, "table", b->conf->table);
+			alert_add_str(&a, "change", what);
+			b->tampered++;
+			change_record(b, "ruleset tampered: %s", what);
+			emit(b, &a);
+			/* One alert for a reset of the whole table. */
+			i = n;
+			break;
+		}
+	}
+	free(b->counters);
+	b->counters = now;
+	b->n_counters = n;
+}
+
 static void verify_ruleset(struct bunrid *b)
 {
 	struct nftmon_event ev;
@@ -300,6 +351,7 @@ static void verify_ruleset(struct bunrid *b)
 
 	if (!b->enforcing || !b->rs)
 		return;
+	counters_check(b);
 	int same = nft_verify(b->nft, b->rs, why, sizeof(why));
 	if (same > 0)
 		return;
@@ -1130,6 +1182,7 @@ int daemon_run(const struct daemon_options *o)
 	if (b->nft)
 		nft_close(b->nft);
 	ruleset_free(b->rs);
+	free(b->counters);
 	alertlog_free(b->alog);
 	close(b->sigfd);
 	close(b->timerfd);

@@ -554,6 +554,16 @@ check "owned: table intact after every attempt" \
 	cmp -s "$T/table.before" <(table_norm)
 check_not "owned: lgwan > mynumber still blocked" \
 	tcp_probe "$(ns lg)" 10.2.0.7 10.1.0.9 8080
+# Resetting the counters is a read to the kernel, allowed on an owned
+# table: the evidence goes, and the daemon says so at its next check.
+lines=$(wc -l <"$T/log/syslog")
+if [ "$(counter_packets drop_lgwan_mynumber)" -gt 0 ] 2>/dev/null &&
+	gwx nft reset counters table inet bunri >/dev/null 2>&1; then
+	check "owned: a counter reset is logged as ruleset-tampered" \
+		wait_for "tail -n +$((lines + 1)) '$T/log/syslog' | grep -Eq 'alert=ruleset-tampered .*change=\"counter [a-z_]+ reset'" 8
+else
+	fail "owned: the counters could be reset for the test"
+fi
 
 # ---- stopping: fail closed ---------------------------------------------------
 
