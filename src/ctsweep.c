@@ -119,9 +119,9 @@ static void nested(const struct nlattr *nest, const struct nlattr **tb,
 }
 
 /*
- * One direction's addresses and ports from a CTA_TUPLE_* attribute, into
- * the source side (@src true) or destination side of @t, as the kernel
- * gives them: ports in network order. False when malformed.
+ * One end of a CTA_TUPLE_* attribute (its source with @from_src, else its
+ * destination) into the source side of @t (@src_side) or its destination
+ * side; ports from network order. False when malformed.
  */
 static bool tuple_side(const struct nlattr *tuple, uint8_t family,
 		       struct flow_tuple *t, bool src_side, bool from_src)
@@ -162,22 +162,32 @@ static bool tuple_side(const struct nlattr *tuple, uint8_t family,
 #define CT_MSG_ROOM  4096
 #define CT_DUMP_ROOM 32768
 
-static int ct_delete(struct sweep *s, uint8_t family,
-		     const struct nlattr *orig, const struct nlattr *zone)
+/* A ctnetlink request of @type in @buf, for @family. */
+static struct nlmsghdr *ct_msg(char *buf, uint8_t type, uint16_t flags,
+			       uint32_t seq, uint8_t family)
 {
-	char buf[CT_MSG_ROOM];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
-	uint32_t seq = ++s->del_seq;
-	ssize_t n;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
+	return nlh;
+}
+
+static int ct_delete(struct sweep *s, uint8_t family,
+		     const struct nlattr *orig, const struct nlattr *zone)
+{
+	char buf[CT_MSG_ROOM];
+	uint32_t seq = ++s->del_seq;
+	struct nlmsghdr *nlh =
+	    ct_msg(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq, family);
+	ssize_t n;
+
 	/* The connection as the kernel named it: its first tuple, whole. */
 	mnl_attr_put(nlh, CTA_TUPLE_ORIG | NLA_F_NESTED,
 		     mnl_attr_get_payload_len(orig),
@@ -268,7 +278,6 @@ int ct_sweep(const struct conf *c, uint32_t today, struct ct_sweep_stats *st)
 	struct sweep s = {.conf = c, .today = today, .st = st};
 	char buf[CT_DUMP_ROOM];
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
 	struct mnl_socket *dump;
 	uint32_t portid, seq = (uint32_t)time(NULL);
 	int rc = -1, saved;
@@ -281,14 +290,7 @@ int ct_sweep(const struct conf *c, uint32_t today, struct ct_sweep_stats *st)
 	s.del = ct_socket(&s.del_portid);
 	if (!dump || !s.del)
 		goto out;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
+	nlh = ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq, AF_UNSPEC);
 	if (mnl_socket_sendto(dump, nlh, nlh->nlmsg_len) < 0)
 		goto out;
 	/* Deleted as the dump goes, on the other socket: nothing is kept,
