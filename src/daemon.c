@@ -44,7 +44,7 @@
 struct change {
 	time_t when;
 	unsigned gen;
-	char what[160];
+	char what[RS_NAME_MAX + 96];
 };
 
 struct bunrid {
@@ -312,7 +312,7 @@ static void counters_check(struct bunrid *b)
 	struct nft_counter *now;
 	ssize_t n = nft_counters_read(b->nft, b->conf->table, &now);
 	struct alert a;
-	char what[160];
+	char what[RS_NAME_MAX + 96];
 
 	if (n < 0)
 		return;
