@@ -1909,6 +1909,54 @@ static int regular_open(const char *path, const char *shown, int line,
 static bool includes_check(const struct loader *l, FILE *f,
 			   const char *shown, int depth);
 
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/*
+ * The number at *@q, of the file @shown, line @line: libconfig 1.5 reads
+ * a plain integer into an int and wraps one that does not fit without a
+ * word (ports = [ 4294967321 ] would be port 25): such a number is
+ * refused here. An integer with an L suffix is 64 bits to it, and a
+ * number with a point or an exponent is a float. *@q is left on the
+ * number's last character.
+ */
+static bool int_fits(const char **q, const char *shown, int line, FILE *err)
+{
+	const char *s = *q, *e = s;
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long long v = 0;
+	bool big = false;
+
+	for (e = hex ? s + 2 : s;; e++) {
+		unsigned d;
+
+		if (*e >= '0' && *e <= '9')
+			d = (unsigned)(*e - '0');
+		else if (hex && *e >= 'a' && *e <= 'f')
+			d = (unsigned)(*e - 'a' + 10);
+		else if (hex && *e >= 'A' && *e <= 'F')
+			d = (unsigned)(*e - 'A' + 10);
+		else
+			break;
+		if (v > (1ull << 40))
+			big = true;
+		else
+			v = v * (hex ? 16 : 10) + d;
+	}
+	*q = e - 1;
+	if (*e == 'L' || *e == '.' || *e == 'e' || *e == 'E' || word_char(*e))
+		return true;
+	if (!big && v <= 2147483647ull)
+		return true;
+	if (err)
+		fprintf(err, "%s:%d: number %.*s is too large (at most %d)\n",
+			shown, line, (int)(e - s), s, 2147483647);
+	return false;
+}
+
 /* The file @path, named by an @include of @shown at @line: a regular
  * file, and so are those it includes. */
 static bool include_check(const struct loader *l, const char *path,
@@ -1942,10 +1990,11 @@ static bool include_check(const struct loader *l, const char *path,
 }
 
 /*
- * The @include directives of @text (the file @shown), as libconfig's
+ * The @include directives of the file @f (shown as @shown), as libconfig's
  * scanner finds them: at the start of a line, outside comments, the path
  * in double quotes with \\ and \" escapes. Relative paths are taken from
- * the working directory, as libconfig takes them.
+ * the working directory, as libconfig takes them. Its integers too, which
+ * libconfig would wrap when too large (int_fits()).
  */
 static bool includes_check(const struct loader *l, FILE *f,
 			   const char *shown, int depth)
@@ -2021,6 +2070,10 @@ static bool includes_check(const struct loader *l, FILE *f,
 						q++;
 				if (*q != '"')
 					q--;
+			} else if (*q >= '0' && *q <= '9' &&
+				   (q == p || !word_char(q[-1]))) {
+				if (!int_fits(&q, shown, line, l->err))
+					ok = false;
 			}
 		}
 		p = *q ? q + 1 : q;

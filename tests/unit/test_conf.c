@@ -1251,6 +1251,45 @@ START_TEST(include_only_regular_files)
 }
 END_TEST
 
+START_TEST(integers_too_large_refused)
+{
+	/* libconfig 1.5 wraps them: ports = [ 4294967321 ] would be 25. */
+	char dir[] = "/tmp/test_conf_int_XXXXXX";
+	char path[256], want[512];
+	struct conf *c;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	write_file(dir, "main.conf",
+		   "version = 1;\nzones = ( { name = \"a\"; networks = [ "
+		   "\"10.1.0.0/16\" ]; },\n { name = \"b\"; networks = [ "
+		   "\"10.2.0.0/16\" ]; } );\nchannels = ( { name = \"c\"; "
+		   "from = \"a\"; to = \"b\"; proto = \"tcp\";\n ports = [ "
+		   "4294967321 ]; } );\n");
+	snprintf(want, sizeof(want),
+		 "%s:5: number 4294967321 is too large (at most 2147483647)\n",
+		 path);
+	expect_load_fail(path, want);
+
+	write_file(dir, "main.conf", "version = 0x100000001;\n");
+	snprintf(want, sizeof(want),
+		 "%s:1: number 0x100000001 is too large (at most 2147483647)\n",
+		 path);
+	expect_load_fail(path, want);
+
+	/* What only looks like one: in a string, a comment, a name. */
+	write_file(dir, "main.conf",
+		   "version = 1; # 99999999999\n/* 99999999999 */\n"
+		   "zones = ( { name = \"a99999999999\"; description = "
+		   "\"99999999999\"; networks = [ \"10.1.0.0/16\" ]; } );\n");
+	c = conf_load(path, TODAY, stderr);
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(sample_conf_loads)
 {
 	char *buf = NULL;
@@ -1516,6 +1555,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, design_md_loads_from_disk);
 	tcase_add_test(tc, include_from_the_files_directory);
 	tcase_add_test(tc, include_only_regular_files);
+	tcase_add_test(tc, integers_too_large_refused);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, monitor_mode_and_settings);
 	tcase_add_test(tc, ports_forms_sorted_and_merged);
