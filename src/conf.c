@@ -125,6 +125,8 @@ struct loader {
 	size_t cap_nets;
 	/* the same_as setting of each zone, resolved once all are known */
 	const config_setting_t **same_as;
+	/* a zone network was refused: what channels reach is unknown */
+	bool nets_refused;
 	struct conf *c;
 };
 
@@ -1061,11 +1063,14 @@ static void zone_networks_parse(struct loader *l, const config_setting_t *g,
 			continue;
 		if (prefix_parse(s, &z->networks[z->n_networks], &why) < 0) {
 			conf_err(l, e, "%sbad network '%s': %s", ctx, s, why);
+			l->nets_refused = true;
 			continue;
 		}
 		if (prefix_mapped_refused(l, e, ctx, "network", s,
-					  &z->networks[z->n_networks]))
+					  &z->networks[z->n_networks])) {
+			l->nets_refused = true;
 			continue;
+		}
 		if (net_ref_add(l, &z->networks[z->n_networks], idx, e) < 0)
 			return;
 		z->n_networks++;
@@ -1353,7 +1358,9 @@ static void prefixes_reach_check(struct loader *l, const config_setting_t *list,
 	const struct conf *c = l->c;
 	char buf[ADDR_STRLEN + 4];
 
-	if (zone < 0)
+	/* With a zone network refused, the zones are not what the file
+	 * says: "could never match" would point at the wrong line. */
+	if (zone < 0 || l->nets_refused)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (prefix_reaches(c, &p[i], c->zones[zone].policy))

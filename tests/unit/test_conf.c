@@ -890,6 +890,14 @@ START_TEST(channel_addresses_outside_zone)
 		    "'lgwan': it could never match\n"
 		    "t.conf:11: channel 'c': dst 10.2.0.9/32 is not in zone "
 		    "'internet': it could never match\n");
+	/* A zone network refused: no "could never match" follows from it,
+	 * which would point at the wrong line. */
+	expect_fail("version = 1;\nzones = ( { name = \"a\"; networks = [ "
+		    "\"10.1.0.1/16\" ]; },\n { name = \"b\"; networks = [ "
+		    "\"10.2.0.0/16\" ]; } );\nchannels = ( { name = \"c\"; "
+		    "from = \"b\"; to = \"a\";\n dst = [ \"10.1.0.9\" ]; } );\n",
+		    "t.conf:2: zone 'a': bad network '10.1.0.1/16': host bits "
+		    "set\n");
 	/* an IPv6 src for a zone with only IPv4 networks */
 	expect_fail(CHANNEL("from = \"mynumber\"; to = \"lgwan\";\n"
 			    " src = [ \"fd00:1::/48\" ];"),
