@@ -203,11 +203,35 @@ static bool may_answer(const struct decoded *p)
 	return p->has_icmp && (p->icmp_type == 0 || p->icmp_type == 129);
 }
 
-/* The key of the flow @p would answer; may_answer(@p) holds. */
-static void answer_key(const struct decoded *p, struct flow_key *rk)
+/*
+ * Can @p be part of a flow begun the other way: not a TCP SYN without
+ * ACK, not an ICMP request (echo, timestamp, information, address mask;
+ * ICMPv6 echo). A packet of a permitted channel's reverse direction that
+ * is neither opens a flow of its own, which the kernel would meet as new
+ * and drop: a server of a channel connecting back is a flow to alert.
+ */
+static bool may_reply(const struct decoded *p)
+{
+	if (p->tuple.has_ports)
+		return p->tuple.proto != IPPROTO_TCP ||
+		       !(p->tcp_flags & 0x02) || (p->tcp_flags & 0x10);
+	if (!p->has_icmp)
+		return true;
+	if (p->tuple.proto == IPPROTO_ICMPV6)
+		return p->icmp_type != 128;
+	return p->icmp_type != 8 && p->icmp_type != 13 &&
+	       p->icmp_type != 15 && p->icmp_type != 17;
+}
+
+/*
+ * The key of the flow @p would answer, an alert of @type; may_answer(@p)
+ * holds.
+ */
+static void answer_key(const struct decoded *p, uint8_t type,
+		       struct flow_key *rk)
 {
 	struct flow_tuple rt = p->tuple;
-	uint8_t type = 0;
+	uint8_t icmp = 0;
 
 	rt.src = p->tuple.dst;
 	rt.dst = p->tuple.src;
@@ -216,9 +240,9 @@ static void answer_key(const struct decoded *p, struct flow_key *rk)
 		rt.dport = p->tuple.sport;
 	} else {
 		/* Echo reply → the request it answers (ICMP 8, ICMPv6 128). */
-		type = p->icmp_type == 0 ? 8 : 128;
+		icmp = p->icmp_type == 0 ? 8 : 128;
 	}
-	flow_key_from_tuple(&rt, p->has_icmp, type, ALERT_CROSS_ZONE, rk);
+	flow_key_from_tuple(&rt, p->has_icmp, icmp, type, rk);
 }
 
 /*
@@ -242,6 +266,8 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	struct flow_tuple t = p->tuple;
 	t.later_fragment = p->fragment && !p->first_fragment;
 	policy_decide(c, &t, detect_today(day, ts->tv_sec), &pl->r);
+	if (pl->r.verdict == POLICY_REPLY && !may_reply(p))
+		pl->r.verdict = POLICY_DENY;
 	pl->spoofed = false;
 	if (ctx->iface_zone != ZONE_NONE) {
 		int want = c->zones[ctx->iface_zone].policy;
@@ -258,7 +284,9 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	else
 		pl->type = ALERT_CROSS_ZONE;
 	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
-	pl->answer = pl->type == ALERT_CROSS_ZONE && may_answer(p);
+	/* An answer to an unzoned flow is unzoned too, and folded in the
+	 * same way. */
+	pl->answer = pl->type != ALERT_SPOOFED_SOURCE && may_answer(p);
 	pl->answer_port = p->tuple.has_ports ? p->tuple.sport : 0;
 	/* The same addresses may be spoofed on one interface and not on
 	 * another: keep the alert types apart. */
@@ -292,7 +320,7 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 	/* The key is made again rather than kept from the batch's start:
 	 * cheap beside the lookup. It was hashed then, unless its port was
 	 * first alerted by a packet before it in the same batch. */
-	answer_key(p, &rkey);
+	answer_key(p, (uint8_t)pl->type, &rkey);
 	uint64_t h = d->n_lookup[i] == 2 ? d->rhash[i]
 					  : flow_table_hash(d->flows, &rkey);
 	f = flow_table_find_hashed(d->flows, &rkey, h);
@@ -362,6 +390,15 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 	char mac[18];
 
 	d->st.sightings++;
+	/*
+	 * A link-local address (fe80::/10, 169.254/16: every IPv6 host's
+	 * neighbour discovery) says nothing of the zone: the catch-all
+	 * prefixes (::/0) would put each host in the internet zone. Such a
+	 * device is of the zone of the interface it was seen on, when that
+	 * interface is a zone's, and else not placed.
+	 */
+	if (addr_is_local_scope(&p->sight_ip, false))
+		z = ctx->iface_zone;
 	if (z == ZONE_NONE)
 		return;
 	if (c->zones[z].has_devices) {
@@ -476,7 +513,7 @@ static size_t detect_batch_lookups(struct detect *d,
 		if (pl->answer && answer_possible(d, pl)) {
 			struct flow_key rkey;
 
-			answer_key(p, &rkey);
+			answer_key(p, (uint8_t)pl->type, &rkey);
 			d->rhash[i] = flow_table_hash(d->flows, &rkey);
 			d->lookup[n++] = d->rhash[i];
 			d->n_lookup[i]++;

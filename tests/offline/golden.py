@@ -127,6 +127,26 @@ def case_answers():
             at(4, g.ip_packet(MN6, LG6, "icmp", icmp_type=129))]
 
 
+def case_reverse_opens():
+    # A channel's server seen opening a flow of its own the other way: a
+    # SYN from the VDI server's port 443 into the LGWAN, an echo request
+    # from the pinged host. The kernel meets them as new and drops them;
+    # they are alerted, while the server's answers stay silent.
+    return [at(0, g.ip_packet(VDI, LG, "tcp", 443, 445, "S")),
+            at(1, g.ip_packet(VDI, LG, "tcp", 443, 50010, "SA")),
+            at(2, g.ip_packet("203.0.113.1", LG, "icmp", icmp_type=8)),
+            at(3, g.ip_packet("203.0.113.1", LG, "icmp", icmp_type=0)),
+            at(4, g.ip_packet(VDI6, LG6, "tcp", 3389, 22, "S"))]
+
+
+def case_unzoned_answers():
+    # The answer to an unzoned flow belongs to its alert, as a forbidden
+    # cross-zone flow's does.
+    return [at(0, g.ip_packet(LG, "198.18.0.9", "tcp", 51800, 80, "S")),
+            at(1, g.ip_packet("198.18.0.9", LG, "tcp", 80, 51800, "SA")),
+            at(2, g.ip_packet(LG, "198.18.0.9", "tcp", 51800, 80, "A"))]
+
+
 def case_after_2038():
     # Classic pcap counts seconds in an unsigned 32-bit word: the last
     # second before it passes 2^31, the first after, and one in 2106 are
@@ -150,6 +170,8 @@ CASES = {
     "devices": (case_devices, g.LINK_ETHERNET, "pcap"),
     "repeat_interval": (case_repeat_interval, g.LINK_ETHERNET, "pcap"),
     "govcloud": (case_govcloud, g.LINK_ETHERNET, "pcap"),
+    "reverse_opens": (case_reverse_opens, g.LINK_ETHERNET, "pcap"),
+    "unzoned_answers": (case_unzoned_answers, g.LINK_ETHERNET, "pcap"),
 }
 
 

@@ -309,6 +309,54 @@ START_TEST(test_alert_types_apart)
 }
 END_TEST
 
+/*
+ * A link-local address in ARP or neighbour discovery places a device in
+ * no zone by itself: the catch-all ::/0 would make every host an
+ * internet one. It is of the zone of the interface it was seen on.
+ */
+START_TEST(test_link_local_sighting)
+{
+	static const char text[] =
+	    "version = 1;\n"
+	    "zones = (\n"
+	    "  { name = \"lgwan\"; interfaces = [ \"eth2\" ];\n"
+	    "    networks = [ \"10.2.0.0/16\", \"fd00:2::/48\" ]; },\n"
+	    "  { name = \"internet\"; interfaces = [ \"eth0\" ];\n"
+	    "    networks = [ \"0.0.0.0/0\", \"::/0\" ];\n"
+	    "    devices = [ \"02:00:00:00:00:01\" ]; }\n"
+	    ");\n";
+	struct conf *c = conf_load_string(text, "ll.conf", TODAY, stderr);
+	struct record rec = {0};
+	struct detect_ctx eth2 = {.iface = "eth2", .iface_zone = 0,
+				  .new_station = true};
+	struct detect_ctx mirror = {.iface = "span0", .iface_zone = ZONE_NONE,
+				    .new_station = true};
+	struct timespec ts = {.tv_sec = T0};
+	struct decoded p;
+
+	ck_assert_ptr_nonnull(c);
+	struct detect *d = detect_new(c, 7, record_alert, &rec);
+	ck_assert_ptr_nonnull(d);
+	memset(&p, 0, sizeof(p));
+	p.has_sighting = true;
+	static const uint8_t mac[6] = {2, 0, 0, 0, 2, 0x99};
+	memcpy(p.sight_mac, mac, 6);
+	ck_assert_int_eq(addr_parse("fe80::99", &p.sight_ip), 0);
+	one_packet(d, &p, &mirror, &ts); /* no zone to place it in */
+	ck_assert_uint_eq(rec.lines, 0);
+	one_packet(d, &p, &eth2, &ts); /* the LGWAN's: first seen there */
+	ck_assert_uint_eq(rec.lines, 1);
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"src_zone\":\"lgwan\""));
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"listed\":\"first-seen\""));
+	ck_assert_int_eq(addr_parse("169.254.7.7", &p.sight_ip), 0);
+	one_packet(d, &p, &mirror, &ts);
+	ck_assert_uint_eq(rec.lines, 1);
+	detect_free(d);
+	conf_free(c);
+	free(rec.text);
+}
+END_TEST
+
 /* The answer of an alerted flow counts into that alert; it is found
  * through a batch as well, when both are in the same one. */
 START_TEST(test_answer_in_batch)
@@ -368,6 +416,7 @@ static Suite *detect_suite(void)
 	tcase_add_loop_test(tc, test_batches_equal_single, 0, 2);
 	tcase_add_test(tc, test_alert_types_apart);
 	tcase_add_test(tc, test_answer_in_batch);
+	tcase_add_test(tc, test_link_local_sighting);
 	suite_add_tcase(s, tc);
 	return s;
 }
