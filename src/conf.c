@@ -1680,6 +1680,38 @@ static void zones_parse(struct loader *l, const config_setting_t *root)
 	zone_names_clash_check(l, s);
 }
 
+/*
+ * A channel end named by a zone that counts as another (same_as) is that
+ * zone's own addresses, not all of the other's: without a src (dst) list,
+ * the zone's networks are the list, for the monitor and the ruleset
+ * alike. A channel naming the other zone covers both, as policy does.
+ */
+static void channel_own_zone(struct loader *l, const config_setting_t *g,
+			     const struct conf_channel *ch, int zone,
+			     struct prefix **list, size_t *n, const char *key)
+{
+	const struct conf *c = l->c;
+
+	if (zone < 0 || c->zones[zone].policy == zone || *n)
+		return;
+	const struct conf_zone *z = &c->zones[zone];
+	if (z->n_networks == 0) {
+		conf_err(l, g,
+			 "channel '%s': zone '%s' counts as '%s' and has no "
+			 "networks of its own: give the channel a %s list",
+			 ch->name ? ch->name : "?", z->name,
+			 c->zones[z->policy].name, key);
+		return;
+	}
+	*list = malloc(z->n_networks * sizeof(**list));
+	if (!*list) {
+		oom(l);
+		return;
+	}
+	memcpy(*list, z->networks, z->n_networks * sizeof(**list));
+	*n = z->n_networks;
+}
+
 static void channels_parse(struct loader *l, const config_setting_t *root)
 {
 	struct conf *c = l->c;
@@ -1699,6 +1731,14 @@ static void channels_parse(struct loader *l, const config_setting_t *root)
 	for (int i = 0; i < n; i++) {
 		c->n_channels++;
 		channel_parse(l, config_setting_get_elem(s, i), i);
+	}
+	for (int i = 0; i < n; i++) {
+		struct conf_channel *ch = &c->channels[i];
+		const config_setting_t *g = config_setting_get_elem(s, i);
+
+		channel_own_zone(l, g, ch, ch->from, &ch->src, &ch->n_src,
+				 "src");
+		channel_own_zone(l, g, ch, ch->to, &ch->dst, &ch->n_dst, "dst");
 	}
 }
 

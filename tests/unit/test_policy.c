@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "policy.h"
+#include "ruleset.h"
 #include "zone.h"
 #include "unit.h"
 
@@ -288,6 +289,60 @@ START_TEST(unzoned_without_default_zone)
 }
 END_TEST
 
+/*
+ * A channel from a zone that counts as another (same_as) is that zone's
+ * own: without a src, its networks, not all of the other zone's. In the
+ * ruleset too, where its rule matches a set of them.
+ */
+START_TEST(channel_from_a_same_as_zone_is_its_own)
+{
+	static const char text[] =
+	    "version = 1;\n"
+	    "zones = ( { name = \"mn\"; networks = [ \"10.1.0.0/16\" ]; },\n"
+	    "  { name = \"gc\"; same_as = \"mn\"; networks = [ "
+	    "\"10.100.0.0/16\" ]; },\n"
+	    "  { name = \"lg\"; networks = [ \"10.2.0.0/16\" ]; } );\n"
+	    "channels = ( { name = \"from-gc\"; from = \"gc\"; to = \"lg\";\n"
+	    "  proto = \"tcp\"; ports = [ 80 ]; },\n"
+	    "  { name = \"to-gc\"; from = \"lg\"; to = \"gc\"; proto = \"tcp\";\n"
+	    "  ports = [ 443 ]; },\n"
+	    "  { name = \"from-mn\"; from = \"mn\"; to = \"lg\"; proto = \"tcp\";\n"
+	    "  ports = [ 22 ]; } );\n";
+	struct conf *c = conf_load_string(text, "t.conf", TODAY, stderr);
+	struct policy_result r;
+	struct flow_tuple t;
+
+	ck_assert_ptr_nonnull(c);
+	t = tuple("10.100.0.5", "10.2.0.7", IPPROTO_TCP, 40000, 80);
+	policy_decide(c, &t, TODAY, &r);
+	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
+	t = tuple("10.1.0.9", "10.2.0.7", IPPROTO_TCP, 40000, 80);
+	policy_decide(c, &t, TODAY, &r);
+	ck_assert_int_eq(r.verdict, POLICY_DENY);
+	t = tuple("10.2.0.7", "10.1.0.9", IPPROTO_TCP, 40000, 443);
+	policy_decide(c, &t, TODAY, &r);
+	ck_assert_int_eq(r.verdict, POLICY_DENY);
+	t = tuple("10.2.0.7", "10.100.0.5", IPPROTO_TCP, 40000, 443);
+	policy_decide(c, &t, TODAY, &r);
+	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
+	/* Naming the zone the other counts as covers both. */
+	t = tuple("10.100.0.5", "10.2.0.7", IPPROTO_TCP, 40000, 22);
+	policy_decide(c, &t, TODAY, &r);
+	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
+
+	struct ruleset *rs = NULL;
+	bool src_set = false, dst_set = false;
+	ck_assert_int_eq(ruleset_build(c, TODAY, 1, &rs, stderr), 0);
+	for (size_t i = 0; i < rs->n_sets; i++) {
+		src_set |= !strcmp(rs->sets[i].name, "ch_from-gc_src_v4_g1");
+		dst_set |= !strcmp(rs->sets[i].name, "ch_to-gc_dst_v4_g1");
+	}
+	ck_assert(src_set && dst_set);
+	ruleset_free(rs);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(ipv4_mapped_addresses_follow_ipv4_zones)
 {
 	struct policy_result r = decide("::ffff:10.2.0.7", "::ffff:10.2.0.25",
@@ -311,6 +366,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, fragment_without_ports_never_matches_port_channel);
 	tcase_add_test(tc, channel_expiry_against_clock);
 	tcase_add_test(tc, ipv4_mapped_addresses_follow_ipv4_zones);
+	tcase_add_test(tc, channel_from_a_same_as_zone_is_its_own);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("synthetic");
 	tcase_add_test(tc, unzoned_without_default_zone);
