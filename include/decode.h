@@ -47,6 +47,8 @@ enum decode_l3 {
  * @has_sighting: an (IP, MAC) binding was announced: ARP sender, or an IPv6
  *                neighbour solicitation/advertisement link-layer option;
  *                @sight_ip, @sight_mac hold it
+ * @has_inner: an ICMP or ICMPv6 error quoted a packet: @inner holds its
+ *             addresses, protocol and (when quoted) ports
  * @tcp_flags: TCP flags byte when proto is TCP and the header was captured
  * @wire_len: the packet's length on the wire (for byte counters)
  */
@@ -67,6 +69,8 @@ struct decoded {
 	bool has_sighting;
 	struct addr sight_ip;
 	uint8_t sight_mac[6];
+	bool has_inner;
+	struct flow_tuple inner;
 	uint8_t tcp_flags;
 	uint32_t wire_len;
 };

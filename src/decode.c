@@ -120,6 +120,58 @@ static void decode_udp(const uint8_t *p, uint32_t len, bool cut,
 	d->tuple.has_ports = true;
 }
 
+/* An ICMP error's header before the packet it quotes (RFC 792, 4443). */
+#define ICMP_ERR_HLEN 8
+
+/* Is ICMP (@v6: ICMPv6) type @type an error that quotes a packet? */
+static bool icmp_is_error(uint8_t type, bool v6)
+{
+	if (v6)
+		return type >= 1 && type <= 4;
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/*
+ * The addresses, protocol and ports of the packet an ICMP error quotes,
+ * @len bytes at @p, into d->inner: what an error is about decides whether
+ * it belongs to a permitted flow. IPv6 extension headers are not walked:
+ * such a quote gives its addresses only. Nothing beyond @len is read.
+ */
+static void decode_quoted(const uint8_t *p, uint32_t len, bool v6,
+			  struct decoded *d)
+{
+	struct flow_tuple *t = &d->inner;
+	uint32_t hlen;
+
+	if (!v6) {
+		if (len < IPV4_HLEN || (p[0] >> 4) != 4)
+			return;
+		hlen = (uint32_t)(p[0] & 0x0f) * 4;
+		if (hlen < IPV4_HLEN || hlen > len)
+			return;
+		set_addr(&t->src, AF_INET, p + 12);
+		set_addr(&t->dst, AF_INET, p + 16);
+		t->proto = p[9];
+		/* A later fragment quotes no transport header. */
+		if (rd16(p + 6) & IPV4_OFFMASK)
+			hlen = len;
+	} else {
+		if (len < IPV6_HLEN || (p[0] >> 4) != 6)
+			return;
+		hlen = IPV6_HLEN;
+		set_addr(&t->src, AF_INET6, p + 8);
+		set_addr(&t->dst, AF_INET6, p + 24);
+		t->proto = p[6];
+	}
+	d->has_inner = true;
+	if ((t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP) &&
+	    len - hlen >= 4) {
+		t->sport = rd16(p + hlen);
+		t->dport = rd16(p + hlen + 2);
+		t->has_ports = true;
+	}
+}
+
 static void decode_icmp(const uint8_t *p, uint32_t len, bool cut,
 			struct decoded *d)
 {
@@ -130,6 +182,9 @@ static void decode_icmp(const uint8_t *p, uint32_t len, bool cut,
 	d->has_icmp = true;
 	d->icmp_type = p[0];
 	d->icmp_code = p[1];
+	bool v6 = d->l3 == DECODE_L3_IPV6;
+	if (icmp_is_error(p[0], v6) && len > ICMP_ERR_HLEN)
+		decode_quoted(p + ICMP_ERR_HLEN, len - ICMP_ERR_HLEN, v6, d);
 }
 
 /*

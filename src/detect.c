@@ -265,9 +265,25 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 
 	struct flow_tuple t = p->tuple;
 	t.later_fragment = p->fragment && !p->first_fragment;
-	policy_decide(c, &t, detect_today(day, ts->tv_sec), &pl->r);
+	uint32_t today = detect_today(day, ts->tv_sec);
+	policy_decide(c, &t, today, &pl->r);
 	if (pl->r.verdict == POLICY_REPLY && !may_reply(p))
 		pl->r.verdict = POLICY_DENY;
+	/*
+	 * An ICMP error going back to the sender of a permitted flow it
+	 * quotes (path MTU discovery, a port unreachable) is part of that
+	 * flow, as the kernel takes it (related): not a flow of its own.
+	 */
+	if (p->has_inner && !policy_permitted(pl->r.verdict) &&
+	    addr_equal(&p->tuple.dst, &p->inner.src)) {
+		struct policy_result q;
+
+		policy_decide(c, &p->inner, today, &q);
+		if (policy_permitted(q.verdict)) {
+			pl->r.verdict = POLICY_REPLY;
+			pl->r.channel = q.channel;
+		}
+	}
 	pl->spoofed = false;
 	if (ctx->iface_zone != ZONE_NONE) {
 		int want = c->zones[ctx->iface_zone].policy;

@@ -147,6 +147,31 @@ def case_unzoned_answers():
             at(2, g.ip_packet(LG, "198.18.0.9", "tcp", 51800, 80, "A"))]
 
 
+def case_icmp_errors():
+    # ICMP errors quoting the packet they are about. Path MTU discovery
+    # for a permitted VDI flow, from a router in no zone and from the
+    # server, IPv4 and IPv6: part of that flow, nothing to say. An error
+    # about a forbidden flow, and one quoting a permitted flow but sent to
+    # another host than its sender, are flows of their own: alerted.
+    s = g._s()
+
+    def err4(src, dst, typ, code, quoted):
+        return s.Ether(src=g.MAC_A, dst=g.MAC_B) / s.IP(src=src, dst=dst) / \
+            s.ICMP(type=typ, code=code) / quoted
+
+    vdi = s.IP(src=LG, dst=VDI) / s.TCP(sport=51000, dport=443, flags="A")
+    bad = s.IP(src=LG, dst=MN) / s.TCP(sport=51001, dport=445, flags="S")
+    vdi6 = s.IPv6(src=LG6, dst=VDI6) / s.TCP(sport=51002, dport=443,
+                                             flags="A")
+    return [at(0, err4("198.51.100.1", LG, 3, 4, vdi)),
+            at(1, err4(VDI, LG, 3, 3, vdi)),
+            at(2, s.Ether(src=g.MAC_A, dst=g.MAC_B) /
+               s.IPv6(src="2001:db8::1", dst=LG6) /
+               s.ICMPv6PacketTooBig(mtu=1280) / vdi6),
+            at(3, err4(MN, LG, 3, 3, bad)),
+            at(4, err4(VDI, "10.2.0.99", 3, 3, vdi))]
+
+
 def case_after_2038():
     # Classic pcap counts seconds in an unsigned 32-bit word: the last
     # second before it passes 2^31, the first after, and one in 2106 are
@@ -172,6 +197,7 @@ CASES = {
     "govcloud": (case_govcloud, g.LINK_ETHERNET, "pcap"),
     "reverse_opens": (case_reverse_opens, g.LINK_ETHERNET, "pcap"),
     "unzoned_answers": (case_unzoned_answers, g.LINK_ETHERNET, "pcap"),
+    "icmp_errors": (case_icmp_errors, g.LINK_ETHERNET, "pcap"),
 }
 
 
