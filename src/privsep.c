@@ -60,11 +60,19 @@ int privsep_drop_parent(const char *user)
 		log_warnx("daemon.user %s: no such user", user);
 		return -1;
 	}
+	/*
+	 * Emptying the bounding set takes CAP_SETPCAP. A service manager
+	 * that took it away has bounded the set itself (bunrid.service:
+	 * CapabilityBoundingSet): then the set is left as it is.
+	 */
+	capng_get_caps_process();
+	bool bound = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 			  CAP_NET_ADMIN, CAP_NET_RAW, -1) < 0 ||
 	    capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0) {
+			    CAPNG_DROP_SUPP_GRP |
+				(bound ? CAPNG_CLEAR_BOUNDING : 0)) < 0) {
 		log_warnx("daemon.user %s: cannot switch to it keeping "
 			  "CAP_NET_ADMIN and CAP_NET_RAW",
 			  user);
@@ -177,11 +185,15 @@ static void child_parent_gone(int fd, uint32_t events, void *arg)
 		_exit(0);
 }
 
-/* Give up every capability for good; fatal if anything remains. */
+/*
+ * Give up every capability for good; fatal if anything remains. The
+ * bounding set is the parent's (emptied when it could be); with nothing
+ * permitted and no_new_privs, nothing in it can be taken up again.
+ */
 static void child_drop_all(void)
 {
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+	capng_clear(CAPNG_SELECT_CAPS);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 		fatalx("capture process: cannot drop capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("capture process: no_new_privs");

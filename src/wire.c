@@ -88,6 +88,18 @@ static bool zone_name_ok(const struct conf *c, const char *name)
 	return !strcmp(name, "none") || conf_zone_index(c, name) >= 0;
 }
 
+/*
+ * The alerts a capture process raises: what traffic shows, and its own
+ * capture loss. Any other type (ruleset-restored, config-changed...) in
+ * its messages would be a taken-over process forging the audit trail.
+ */
+static bool child_may_raise(uint32_t type)
+{
+	return type < ALERT_TYPE_MAX &&
+	       (alert_type_is_traffic((enum alert_type)type) ||
+		type == ALERT_CAPTURE_LOSS);
+}
+
 static bool iface_ok(const struct conf *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_capture_interfaces; i++)
@@ -104,7 +116,7 @@ int wire_alert_decode(struct wire_alert *w, size_t len, const struct conf *c,
 		*why = "alert message of the wrong size";
 		return -1;
 	}
-	if (w->type >= ALERT_TYPE_MAX || w->severity < 0 || w->severity > 7 ||
+	if (!child_may_raise(w->type) || w->severity < 0 || w->severity > 7 ||
 	    w->sec < 0 || w->nsec < 0 || w->nsec >= 1000000000 ||
 	    w->n_strs > WIRE_ALERT_STRS) {
 		*why = "alert field out of range";

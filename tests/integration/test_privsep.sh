@@ -68,6 +68,17 @@ for k in CapEff CapPrm CapInh CapAmb; do
 done
 [ "$(field "$child" NoNewPrivs)" = 1 ] && ok "capture process has no_new_privs" ||
 	fail "child NoNewPrivs"
+# The capture process's user, the daemon's, reaches the control socket
+# (its group) but may change nothing: a taken-over capture process cannot
+# switch enforcement off.
+if out=$(setpriv --reuid "$nobody" --regid "$(id -g nobody)" --clear-groups \
+	"$BUILD/bunrictl" -s "$BUNRID_SOCK" remove-ruleset 2>&1); then
+	fail "daemon.user may not remove the ruleset" "$out"
+elif grep -q "permission denied for uid $nobody" <<<"$out" && table_present; then
+	ok "daemon.user may not remove the ruleset or reload: $out"
+else
+	fail "daemon.user may not remove the ruleset" "$out"
+fi
 
 # It still does its job: a forbidden flow is seen and alerted.
 tcp_probe "$(lab_ns lg)" 10.2.0.7 10.1.0.9 445
@@ -253,5 +264,52 @@ wait_for "grep -A 100 '^RELOADING=1' '$T/notify.log' | grep -q '^READY=1\$'" 5 &
 kill "$BUNRID_PID"
 wait_for "grep -q '^STOPPING=1' '$T/notify.log'" 5 &&
 	ok "systemd: SIGTERM sends STOPPING=1" || fail "no STOPPING=1" "$(grep -v WATCHDOG "$T/notify.log")"
+bunrid_stop
+
+# ---- under the unit's capability bounding set ---------------------------
+#
+# systemd starts bunrid with systemd/bunrid.service's CapabilityBoundingSet
+# (no CAP_SETPCAP, no CAP_KILL), and runs ExecReload with it too: the
+# drop to daemon.user and a reload must work within it.
+unit=systemd/bunrid.service
+bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' |
+	sed 's/cap_//g; s/^/-all,+/; s/ /,+/g')
+mkdir -p "$T/unitbin"
+printf '#!/bin/sh\nexec setpriv --bounding-set %s %s/bunrid "$@"\n' \
+	"$bset" "$(cd "$BUILD" && pwd)" >"$T/unitbin/bunrid"
+chmod +x "$T/unitbin/bunrid"
+ln -sf "$(cd "$BUILD" && pwd)/bunrictl" "$T/unitbin/bunrictl"
+if [ -n "$bset" ] && bunrid_start "$T/unitbin" "$conf" "$T"; then
+	ok "bunrid starts under the unit's bounding set ($bset)"
+	[ "$(field "$BUNRID_PID" CapEff)" = "0000000000003000" ] &&
+		ok "unit: parent keeps only CAP_NET_ADMIN and CAP_NET_RAW" ||
+		fail "unit: parent CapEff" "$(field "$BUNRID_PID" CapEff)"
+	child=$(status_field capture_pid)
+	wait_for "[ \"\$(sed -n 's/^CapPrm:[[:space:]]*//p' /proc/$child/status)\" = 0000000000000000 ]" 10 &&
+		[ "$(field "$child" CapEff)" = "0000000000000000" ] &&
+		ok "unit: the capture process holds no capability" ||
+		fail "unit: capture process capabilities" "$(grep ^Cap "/proc/$child/status" | tr '\n' ' ')"
+	# The unit's reload commands, as systemd runs them: as root, within
+	# the bounding set, against this daemon's files.
+	reloads=$(status_field reloads)
+	rc=0
+	while read -r cmd; do
+		cmd=${cmd//\/usr\/sbin/$(cd "$BUILD" && pwd)}
+		cmd=${cmd//\/etc\/bunri\/bunri.conf/$conf}
+		# The default configuration, named: this one is elsewhere.
+		[[ $cmd == *" -c "* ]] || cmd="$cmd -c $conf"
+		ip netns exec "$(lab_ns gw)" setpriv --bounding-set "$bset" \
+			$cmd >>"$T/execreload.out" 2>&1 || rc=1
+	done < <(sed -n 's/^ExecReload=//p' "$unit")
+	if [ "$rc" = 0 ] && [ "$(status_field reloads)" -gt "$reloads" ]; then
+		ok "unit: ExecReload reloads the daemon within the bounding set"
+	else
+		fail "unit: ExecReload" "$(cat "$T/execreload.out")"
+	fi
+	bunrid_stop
+else
+	fail "bunrid starts under the unit's bounding set ($bset)" \
+		"$(tail -n 5 "$T/bunrid.out")"
+fi
 
 finish

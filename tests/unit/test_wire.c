@@ -91,6 +91,16 @@ START_TEST(alert_hostile)
 	bad = w;
 	bad.type = ALERT_TYPE_MAX;
 	expect_refused(&bad, sizeof(bad));
+	/* Alerts only the daemon raises, forged by the capture process. */
+	static const enum alert_type forged[] = {
+	    ALERT_RULESET_TAMPERED, ALERT_RULESET_RESTORED,
+	    ALERT_CONFIG_CHANGED, ALERT_CHANNEL_EXPIRING,
+	    ALERT_CHANNEL_EXPIRED, ALERT_SUPPRESSED};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		bad = w;
+		bad.type = forged[i];
+		expect_refused(&bad, sizeof(bad));
+	}
 	bad = w;
 	bad.severity = 8;
 	expect_refused(&bad, sizeof(bad));
