@@ -8,8 +8,9 @@
 #   - PREFIX=/usr/local puts the programs there and the unit follows;
 #   - the sysusers.d and tmpfiles.d files work (systemd-sysusers and
 #     systemd-tmpfiles --root on the installed tree): user bunri,
-#     /var/log/bunri and /run/bunri 0750 bunri:bunri, the configuration
-#     0640 root:bunri;
+#     /var/log/bunri 0750 bunri:bunri, /run/bunri 0750 root:bunri (as
+#     the unit's RuntimeDirectory makes it), the configuration 0640
+#     root:bunri;
 #   - the installed bunrid.service has a systemd-analyze security exposure
 #     of at most 2.0;
 #   - make uninstall removes everything install added except /etc/bunri.
@@ -140,7 +141,7 @@ if systemd-sysusers --root="$S" >"$TMP/sysusers.log" 2>&1 &&
 		not_ok "systemd-tmpfiles refused bunri.tmpfiles:"
 		sed 's/^/    /' "$TMP/tmpfiles.log"
 	fi
-	for spec in "run/bunri 750 $uid:$gid" "var/log/bunri 750 $uid:$gid" \
+	for spec in "run/bunri 750 0:$gid" "var/log/bunri 750 $uid:$gid" \
 		"etc/bunri 750 0:$gid" "etc/bunri/bunri.conf 640 0:$gid"; do
 		set -- $spec
 		got=$(stat -c '%a %u:%g' "$S/$1" 2>/dev/null)
