@@ -13,6 +13,7 @@
 
 #include "alert.h"
 #include "json.h"
+#include "utf8.h"
 
 const char *alert_type_name(enum alert_type t)
 {
@@ -316,43 +317,6 @@ static size_t out_finish(struct out *o)
 	return o->pos;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at @s (1 to 4), or 0 when the
- * byte at @s does not start one (stray continuation byte, overlong form,
- * surrogate, beyond U+10FFFF, or cut short). The NUL terminator is never a
- * continuation byte, so this cannot read past the string.
- */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (c == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f; /* beyond U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 static bool is_ctl(unsigned char c)
 {

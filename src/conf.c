@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "day.h"
+#include "utf8.h"
 #include "zone.h"
 
 /* Zone, channel and table names become nftables chain and set names. */
@@ -561,42 +562,16 @@ static void name_check(struct loader *l, const config_setting_t *s,
  */
 static const char *text_invalid(const char *s)
 {
-	const unsigned char *b = (const unsigned char *)s;
+	for (const unsigned char *b = (const unsigned char *)s; *b;) {
+		size_t n = utf8_seq_len(b);
 
-	while (*b) {
-		unsigned cp, n, min;
-
-		if (*b < 0x80) {
-			if (*b < 0x20 || *b == 0x7f)
-				return "contains a control character";
-			b++;
-			continue;
-		}
-		/* the continuation bytes after the lead byte, and the least
-		 * code point that needs them (below it: an overlong form) */
-		if (*b >= 0xc2 && *b <= 0xdf) {
-			n = 1;
-			min = 0x80;
-		} else if (*b >= 0xe0 && *b <= 0xef) {
-			n = 2;
-			min = 0x800;
-		} else if (*b >= 0xf0 && *b <= 0xf4) {
-			n = 3;
-			min = 0x10000;
-		} else {
+		if (n == 0)
 			return "not UTF-8 text";
-		}
-		cp = *b & (0x3fu >> n);
-		for (unsigned i = 1; i <= n; i++) {
-			if ((b[i] & 0xc0) != 0x80)
-				return "not UTF-8 text";
-			cp = cp << 6 | (b[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return "not UTF-8 text";
-		if (cp <= 0x9f)
+		/* C0 and DEL; C1 is U+0080 to U+009F, 0xc2 0x80 to 0xc2 0x9f */
+		if (*b < 0x20 || *b == 0x7f ||
+		    (n == 2 && b[0] == 0xc2 && b[1] < 0xa0))
 			return "contains a control character";
-		b += n + 1;
+		b += n;
 	}
 	return NULL;
 }
@@ -1994,7 +1969,9 @@ static bool int_fits(const char **q, const char *shown, int line, FILE *err)
 			v = v * (hex ? 16 : 10) + d;
 	}
 	*q = e - 1;
-	if (*e == 'L' || *e == '.' || *e == 'e' || *e == 'E' || word_char(*e))
+	/* Followed by a suffix (L), a point or an exponent, or part of a
+	 * word: not a plain integer. */
+	if (word_char(*e))
 		return true;
 	if (!big && v <= 2147483647ull)
 		return true;

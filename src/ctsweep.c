@@ -26,8 +26,7 @@ static bool addr_is_loopback(const struct addr *a)
 static bool addr_in(const struct addr *a, const struct addr *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (set[i].family == a->family &&
-		    !memcmp(set[i].b, a->b, a->family == AF_INET ? 4 : 16))
+		if (addr_equal(&set[i], a))
 			return true;
 	return false;
 }

@@ -307,37 +307,48 @@ static void nftmon_stop(struct bunrid *b)
  * kernel), and the evidence `bunrictl matrix` shows is gone: tampering,
  * though there is nothing to put back.
  */
+/* The first counter of @now lower than in @was (@n, @n_was of them), or
+ * NULL; its value before in *@before. */
+static const struct nft_counter *
+counter_gone_back(const struct nft_counter *was, ssize_t n_was,
+		  const struct nft_counter *now, ssize_t n, uint64_t *before)
+{
+	for (ssize_t i = 0; i < n; i++)
+		for (ssize_t j = 0; j < n_was; j++)
+			if (!strcmp(was[j].name, now[i].name) &&
+			    (now[i].packets < was[j].packets ||
+			     now[i].bytes < was[j].bytes)) {
+				*before = was[j].packets;
+				return &now[i];
+			}
+	return NULL;
+}
+
 static void counters_check(struct bunrid *b)
 {
 	struct nft_counter *now;
 	ssize_t n = nft_counters_read(b->nft, b->conf->table, &now);
-	struct alert a;
-	char what[RS_NAME_MAX + 96];
+	const struct nft_counter *reset;
+	uint64_t before;
 
 	if (n < 0)
 		return;
-	for (ssize_t i = 0; i < n; i++) {
-		for (ssize_t j = 0; j < b->n_counters; j++) {
-			const struct nft_counter *was = &b->counters[j];
+	/* One alert for a reset of the whole table. */
+	reset = counter_gone_back(b->counters, b->n_counters, now, n, &before);
+	if (reset) {
+		struct alert a;
+		char what[RS_NAME_MAX + 96];
 
-			if (strcmp(was->name, now[i].name) ||
-			    (now[i].packets >= was->packets &&
-			     now[i].bytes >= was->bytes))
-				continue;
-			snprintf(what, sizeof(what),
-				 "counter %s reset (%" PRIu64 " packets, now %"
-				 PRIu64 ")",
-				 now[i].name, was->packets, now[i].packets);
-			simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
-			alert_add_str(&a, "table", b->conf->table);
-			alert_add_str(&a, "change", what);
-			b->tampered++;
-			change_record(b, "ruleset tampered: %s", what);
-			emit(b, &a);
-			/* One alert for a reset of the whole table. */
-			i = n;
-			break;
-		}
+		snprintf(what, sizeof(what),
+			 "counter %s reset (%" PRIu64 " packets, now %" PRIu64
+			 ")",
+			 reset->name, before, reset->packets);
+		simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
+		alert_add_str(&a, "table", b->conf->table);
+		alert_add_str(&a, "change", what);
+		b->tampered++;
+		change_record(b, "ruleset tampered: %s", what);
+		emit(b, &a);
 	}
 	free(b->counters);
 	b->counters = now;
