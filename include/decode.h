@@ -42,7 +42,8 @@ enum decode_l3 {
  * @tuple: addresses, protocol and ports (IPv4/IPv6 only); tuple.has_ports
  *         is false for non-first fragments and truncated transport headers
  * @has_icmp: @icmp_type / @icmp_code are valid (ICMP or ICMPv6)
- * @fragment: the packet is an IP fragment; @first_fragment when offset 0
+ * @fragment: the packet is an IP fragment; @first_fragment when offset 0;
+ *            @frag_id its datagram's identification (16 bits for IPv4)
  * @truncated: the capture ended before a header this decoder wanted
  * @has_sighting: an (IP, MAC) binding was announced: ARP sender, or an IPv6
  *                neighbour solicitation/advertisement link-layer option;
@@ -65,6 +66,7 @@ struct decoded {
 	uint8_t icmp_code;
 	bool fragment;
 	bool first_fragment;
+	uint32_t frag_id;
 	bool truncated;
 	bool has_sighting;
 	struct addr sight_ip;

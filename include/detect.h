@@ -80,6 +80,7 @@ struct detect_stats {
 	uint64_t alerts[ALERT_TYPE_MAX];
 	uint64_t repeats;
 	uint64_t flows_evicted;
+	uint64_t fragments_forgotten; /* datagrams pushed out of the fragmap */
 };
 
 /*

@@ -136,6 +136,10 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 				   bool *created);
 struct flow *flow_table_find_hashed(const struct flow_table *t,
 				    const struct flow_key *key, uint64_t hash);
+/* The table's keyed hash of @len other bytes, for a side table whose
+ * keys an attacker chooses as well (fragmap.h). */
+uint64_t flow_table_hash_bytes(const struct flow_table *t, const void *data,
+			       size_t len);
 
 /**
  * struct flow_prefetch - a walk over the hashes of a batch's lookups, in

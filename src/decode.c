@@ -54,6 +54,12 @@
 #define ND_OPT_TLLA  2
 #define ND_HOP_LIMIT 255
 
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -311,6 +317,7 @@ static void decode_ipv4(const uint8_t *p, uint32_t len, struct decoded *d)
 
 	d->fragment = (frag & IPV4_MF) || offset;
 	d->first_fragment = d->fragment && offset == 0;
+	d->frag_id = rd16(p + 4);
 
 	uint32_t tot = rd16(p + 2);
 
@@ -389,6 +396,7 @@ static bool ipv6_walk(const uint8_t *q, uint32_t end, bool cut, uint8_t *nh,
 			if (fo & 0xfff9) {
 				d->fragment = true;
 				d->first_fragment = (fo & 0xfff8) == 0;
+				d->frag_id = rd32(q + o + 4);
 			}
 			if (fo & 0xfff8) {
 				d->tuple.proto = q[o];

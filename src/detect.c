@@ -10,6 +10,7 @@
 #include "day.h"
 #include "detect.h"
 #include "flow.h"
+#include "fragmap.h"
 #include "policy.h"
 #include "zone.h"
 
@@ -20,6 +21,7 @@ struct detect {
 	/* Only read once made; planning reads them on another thread. */
 	const struct conf *conf;
 	struct flow_table *flows;
+	struct fragmap *frags; /* applier's: see detect_fragment() */
 	detect_alert_fn fn;
 	void *arg;
 	struct detect_pair *pairs; /* (n_zones + 1)² */
@@ -60,7 +62,8 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 	d->alerted_port[0] = 1;
 	d->pairs = calloc(n * n, sizeof(*d->pairs));
 	d->flows = flow_table_new(c->max_flows, seed);
-	if (!d->pairs || !d->flows) {
+	d->frags = fragmap_new();
+	if (!d->pairs || !d->flows || !d->frags) {
 		detect_free(d);
 		return NULL;
 	}
@@ -72,8 +75,14 @@ void detect_free(struct detect *d)
 	if (!d)
 		return;
 	flow_table_free(d->flows);
+	fragmap_free(d->frags);
 	free(d->pairs);
 	free(d);
+}
+
+static uint64_t timespec_us(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000 + (uint64_t)(ts->tv_nsec / 1000);
 }
 
 static uint32_t detect_today(struct detect_day *day, time_t t)
@@ -299,7 +308,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 		pl->type = ALERT_UNZONED;
 	else
 		pl->type = ALERT_CROSS_ZONE;
-	pl->now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+	pl->now_us = timespec_us(ts);
 	/* An answer to an unzoned flow is unzoned too, and folded in the
 	 * same way. */
 	pl->answer = pl->type != ALERT_SPOOFED_SOURCE && may_answer(p);
@@ -326,7 +335,8 @@ static bool answer_possible(const struct detect *d,
  * and it raises no alert of its own.
  */
 static bool detect_is_answer(struct detect *d, const struct decoded *p,
-			     const struct detect_plan *pl, size_t i)
+			     const struct detect_plan *pl, size_t i,
+			     struct fragmap_fate *fate)
 {
 	struct flow_key rkey;
 	struct flow *f;
@@ -344,6 +354,71 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 		return false;
 	flow_count_packet(f, p->wire_len);
 	d->st.repeats++;
+	*fate = (struct fragmap_fate){.counted = true, .hash = h, .key = rkey};
+	return true;
+}
+
+/* The identity of fragment @p's datagram, and its hash. */
+static uint64_t fragment_id(const struct detect *d, const struct decoded *p,
+			    struct fragmap_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	memcpy(id->src, p->tuple.src.b, sizeof(id->src));
+	memcpy(id->dst, p->tuple.dst.b, sizeof(id->dst));
+	id->id = p->frag_id;
+	id->family = p->tuple.src.family;
+	if (p->l3 == DECODE_L3_IPV4)
+		id->proto = p->tuple.proto;
+	return flow_table_hash_bytes(d->flows, id, sizeof(*id));
+}
+
+/* A first fragment's fate, for its datagram's later fragments. */
+static void detect_first_fragment(struct detect *d, const struct decoded *p,
+				  const struct timespec *ts,
+				  const struct fragmap_fate *fate)
+{
+	struct fragmap_id id;
+	uint64_t h;
+
+	if (!p->fragment || !p->first_fragment)
+		return;
+	h = fragment_id(d, p, &id);
+	fragmap_note(d->frags, &id, h, timespec_us(ts), fate);
+}
+
+/*
+ * A later fragment of a datagram whose first fragment was seen goes where
+ * that one went, as the kernel, which judges the datagram whole, takes it:
+ * permitted, or counted into the same alert, not a flow key of its own
+ * without ports. False when its first fragment is not known (lost, not
+ * yet seen, or its alert since forgotten): then it is judged by itself.
+ */
+static bool detect_fragment(struct detect *d, const struct decoded *p,
+			    const struct timespec *ts, struct detect_pair *pair)
+{
+	const struct fragmap_fate *fate;
+	struct fragmap_id id;
+	struct flow *f = NULL;
+	uint64_t h;
+
+	if (!p->fragment || p->first_fragment)
+		return false;
+	h = fragment_id(d, p, &id);
+	fate = fragmap_find(d->frags, &id, h, timespec_us(ts));
+	if (!fate)
+		return false;
+	if (!fate->counted) {
+		pair->pass_packets++;
+		pair->pass_bytes += p->wire_len;
+		return true;
+	}
+	f = flow_table_find_hashed(d->flows, &fate->key, fate->hash);
+	if (!f)
+		return false;
+	pair->deny_packets++;
+	pair->deny_bytes += p->wire_len;
+	flow_count_packet(f, p->wire_len);
+	d->st.repeats++;
 	return true;
 }
 
@@ -354,18 +429,31 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	const struct conf *c = d->conf;
 	const struct policy_result *r = &pl->r;
 	struct detect_pair *pair = pair_of(d, r->src_zone, r->dst_zone);
+	struct fragmap_fate fate = {.counted = false};
 	struct flow *f;
 	struct alert a;
 
+	if (p->fragment && detect_fragment(d, p, ts, pair))
+		return;
 	if (!pl->deny) {
 		pair->pass_packets++;
 		pair->pass_bytes += p->wire_len;
+		if (p->fragment)
+			detect_first_fragment(d, p, ts, &fate);
 		return;
 	}
 	pair->deny_packets++;
 	pair->deny_bytes += p->wire_len;
-	if (detect_is_answer(d, p, pl, i))
+	if (detect_is_answer(d, p, pl, i, &fate)) {
+		if (p->fragment)
+			detect_first_fragment(d, p, ts, &fate);
 		return;
+	}
+	if (p->fragment) {
+		fate = (struct fragmap_fate){
+		    .counted = true, .hash = pl->hash, .key = pl->key};
+		detect_first_fragment(d, p, ts, &fate);
+	}
 	if (!detect_key_alerts(d, &pl->key, pl->hash, pl->now_us, p->wire_len,
 			       &f))
 		return;
@@ -399,7 +487,7 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 {
 	const struct conf *c = d->conf;
 	int z = zone_lookup(c->zones_lookup, &p->sight_ip);
-	uint64_t now_us = (uint64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+	uint64_t now_us = timespec_us(ts);
 	struct flow_key key;
 	struct flow *f;
 	struct alert a;
@@ -590,6 +678,7 @@ void detect_stats_get(const struct detect *d, struct detect_stats *st)
 {
 	*st = d->st;
 	st->flows_evicted = detect_evictions(d);
+	st->fragments_forgotten = fragmap_replaced(d->frags);
 }
 
 size_t detect_memory(const struct detect *d)
@@ -597,7 +686,7 @@ size_t detect_memory(const struct detect *d)
 	size_t n = d->conf->n_zones + 1;
 
 	return sizeof(*d) + n * n * sizeof(*d->pairs) +
-	       flow_table_memory(d->flows);
+	       flow_table_memory(d->flows) + fragmap_memory(d->frags);
 }
 
 void detect_summary_print(const struct detect *d, FILE *out)
@@ -646,4 +735,10 @@ void detect_summary_print(const struct detect *d, FILE *out)
 			"flow keys evicted at capture.max_flows = %u: %" PRIu64
 			"\n",
 			c->max_flows, evicted);
+	uint64_t forgotten = fragmap_replaced(d->frags);
+	if (forgotten)
+		fprintf(out,
+			"fragmented datagrams forgotten before their last "
+			"fragment (more than %d at once): %" PRIu64 "\n",
+			FRAGMAP_SLOTS, forgotten);
 }

@@ -499,6 +499,12 @@ uint64_t flow_table_hash(const struct flow_table *t, const struct flow_key *key)
 	return key_hash(t, key);
 }
 
+uint64_t flow_table_hash_bytes(const struct flow_table *t, const void *data,
+			       size_t len)
+{
+	return siphash(t->sipkey, data, len, 1, 3);
+}
+
 /* Inlined, as the stages below: see prefetch_step(). */
 static inline __attribute__((always_inline)) void
 prefetch_node(const struct flow_table *t, uint32_t i)

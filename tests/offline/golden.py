@@ -62,15 +62,28 @@ def case_vlan():
 
 
 def case_fragments():
-    # A forbidden UDP datagram in fragments: the first carries the port,
-    # the later ones are judged on addresses. A permitted one, fragmented
-    # too (the DNS channel), raises nothing.
+    # A datagram in fragments is one flow, as the kernel reassembles it
+    # before judging it: the later fragments, which carry no ports, go
+    # where the first went. A forbidden one alerts once, with its ports,
+    # over IPv4 and IPv6; permitted ones (the DNS and VDI channels) raise
+    # nothing, and neither does a forbidden one to the DNS server's
+    # other port, whose later fragments a channel would let by on their
+    # addresses alone. A later fragment seen before its first has only
+    # its addresses to go by: an alert of its own, without ports.
     big = g.ip_packet(LG, MN, "udp", 4000, 2049, payload=b"x" * 300)
+    big6 = g.ip_packet(LG6, MN6, "udp", 4000, 2049, payload=b"x" * 300)
     ok = g.ip_packet(LG, "203.0.113.53", "udp", 4001, 53, payload=b"y" * 300)
     ok6 = g.ip_packet(LG6, VDI6, "tcp", 4002, 443, "PA", payload=b"z" * 300)
+    near = g.ip_packet(LG, "203.0.113.53", "udp", 4003, 5353,
+                       payload=b"w" * 300)
+    near["IP"].id = 2
+    late = g.ip_packet(MN, LG, "udp", 4004, 514, payload=b"v" * 300)
+    late["IP"].id = 3
+    lf = g.fragments(late, 128)
     recs = []
-    for i, f in enumerate(g.fragments(big, 128) + g.fragments(ok, 128) +
-                          g.fragments(ok6, 128)):
+    for i, f in enumerate(g.fragments(big, 128) + g.fragments(big6, 128) +
+                          g.fragments(ok, 128) + g.fragments(ok6, 128) +
+                          g.fragments(near, 128) + [lf[1], lf[0], lf[2]]):
         recs.append(at(i, f))
     return recs
 

@@ -653,6 +653,7 @@ START_TEST(test_ipv4_fragments)
 	ck_assert(d.fragment);
 	ck_assert(d.first_fragment);
 	assert_ports(&d, 4444, 53);
+	ck_assert_uint_eq(d.frag_id, 0x1234);
 
 	/* Middle fragment: MF, offset 4 (32 bytes): what looks like UDP is
 	 * payload. */
@@ -662,6 +663,7 @@ START_TEST(test_ipv4_fragments)
 	ck_assert(!d.first_fragment);
 	assert_v4_tuple(&d, IPPROTO_UDP);
 	ck_assert(!d.tuple.has_ports);
+	ck_assert_uint_eq(d.frag_id, 0x1234);
 
 	/* Last fragment: no MF, offset non-zero. */
 	set16(&p, 20, 0x0004);
@@ -870,6 +872,7 @@ START_TEST(test_ipv6_fragments)
 	ck_assert(d.first_fragment);
 	assert_v6_tuple(&d, IPPROTO_TCP);
 	assert_ports(&d, 3389, 60000);
+	ck_assert_uint_eq(d.frag_id, 0xdeadbeef);
 
 	/* Same bytes as a non-first fragment: no transport header. */
 	set16(&p, 14 + 40 + 8 + 2, 185 << 3 | 1);
@@ -879,6 +882,7 @@ START_TEST(test_ipv6_fragments)
 	assert_v6_tuple(&d, IPPROTO_TCP);
 	ck_assert(!d.tuple.has_ports);
 	ck_assert_uint_eq(d.tcp_flags, 0);
+	ck_assert_uint_eq(d.frag_id, 0xdeadbeef);
 
 	/* Last fragment (M clear). */
 	set16(&p, 14 + 40 + 8 + 2, 185 << 3);

@@ -11,6 +11,7 @@
 
 #include "alert.h"
 #include "detect.h"
+#include "fragmap.h"
 #include "unit.h"
 #include "zone.h"
 
@@ -129,9 +130,12 @@ static void random_packet(uint64_t *s, struct decoded *p)
 		p->has_icmp = true;
 		p->icmp_type = (r >> 23) & 1 ? (v6 ? 128 : 8) : (v6 ? 129 : 0);
 		break;
-	default: /* a later fragment: no ports */
+	default: /* a fragment: the first has ports, the later ones not */
 		p->tuple.proto = IPPROTO_UDP;
 		p->fragment = true;
+		p->first_fragment = (r >> 23) & 1;
+		p->tuple.has_ports = p->first_fragment;
+		p->frag_id = (uint32_t)(r >> 44) % 8;
 		break;
 	}
 	if (p->tuple.has_ports) {
@@ -252,6 +256,7 @@ START_TEST(test_batches_equal_single)
 	ck_assert_uint_gt(st.local, 0);
 	ck_assert_uint_gt(st.alerts[ALERT_UNKNOWN_DEVICE], 0);
 	ck_assert_uint_gt(st.alerts[ALERT_UNZONED], 0);
+	ck_assert_uint_gt(st.fragments_forgotten + st.repeats, 0);
 	if (ctx->iface_zone != ZONE_NONE)
 		ck_assert_uint_gt(st.alerts[ALERT_SPOOFED_SOURCE], 0);
 	detect_free(a);
@@ -406,6 +411,134 @@ START_TEST(test_answer_in_batch)
 }
 END_TEST
 
+/* A fragment of the datagram @id; the first carries ports. */
+static struct decoded fragment(struct decoded p, uint32_t id, bool first)
+{
+	p.fragment = true;
+	p.first_fragment = first;
+	p.frag_id = id;
+	p.tuple.has_ports = first;
+	if (!first)
+		p.tuple.sport = p.tuple.dport = 0;
+	return p;
+}
+
+static void send_fragment(struct detect *d, struct decoded p, uint32_t id,
+			  bool first, const struct detect_ctx *ctx,
+			  const struct timespec *ts)
+{
+	struct decoded f = fragment(p, id, first);
+
+	one_packet(d, &f, ctx, ts);
+}
+
+static const struct detect_pair *pair(const struct detect *d, int src,
+				      int dst)
+{
+	return &detect_pairs(d)[(size_t)src * (conf->n_zones + 1) +
+				(size_t)dst];
+}
+
+/*
+ * The later fragments of a datagram go where its first fragment went, as
+ * the kernel reassembles before it judges: counted into its alert, or
+ * permitted with it; not a port-less flow key of their own, and not let
+ * by because a channel between the same hosts matches their addresses.
+ * A later fragment whose first is unknown, too old, or of another
+ * protocol is judged on its own.
+ */
+START_TEST(test_fragments_follow_first)
+{
+	struct record rec = {0};
+	struct detect *d = detect_new(conf, 7, record_alert, &rec);
+	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
+	struct timespec ts = {.tv_sec = T0};
+	struct detect_stats st;
+	struct decoded nfs = udp("10.2.0.7", "10.1.0.5");
+	struct decoded v6 = udp("10.2.0.7", "10.1.0.5");
+	struct decoded smtp = udp("203.0.113.25", "10.2.0.25");
+
+	ck_assert_ptr_nonnull(d);
+	nfs.tuple.dport = 2049;
+	send_fragment(d, nfs, 77, true, &ctx, &ts);
+	send_fragment(d, nfs, 77, false, &ctx, &ts);
+	send_fragment(d, nfs, 77, false, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 1);
+	ck_assert_uint_eq(st.repeats, 2);
+	ck_assert_uint_eq(pair(d, 1, 0)->deny_packets, 3);
+	ck_assert_ptr_nonnull(strstr(rec.text, "\"dport\":2049"));
+
+	/* IPv6: the same, by the fragment header's identification. */
+	v6.l3 = DECODE_L3_IPV6;
+	ck_assert_int_eq(addr_parse("fd00:2::7", &v6.tuple.src), 0);
+	ck_assert_int_eq(addr_parse("fd00:1::5", &v6.tuple.dst), 0);
+	send_fragment(d, v6, 0x80000001, true, &ctx, &ts);
+	send_fragment(d, v6, 0x80000001, false, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 2);
+	ck_assert_uint_eq(st.repeats, 3);
+
+	/* The mail channel's hosts, another port: the first fragment is
+	 * forbidden, and so are the rest, which the channel would pass on
+	 * their addresses. Then port 25: all permitted. */
+	smtp.tuple.proto = IPPROTO_TCP;
+	smtp.tuple.dport = 26;
+	send_fragment(d, smtp, 5, true, &ctx, &ts);
+	send_fragment(d, smtp, 5, false, &ctx, &ts);
+	ck_assert_uint_eq(pair(d, 2, 1)->deny_packets, 2);
+	ck_assert_uint_eq(pair(d, 2, 1)->pass_packets, 0);
+	smtp.tuple.dport = 25;
+	send_fragment(d, smtp, 6, true, &ctx, &ts);
+	send_fragment(d, smtp, 6, false, &ctx, &ts);
+	ck_assert_uint_eq(pair(d, 2, 1)->pass_packets, 2);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 3);
+	ck_assert_uint_eq(st.repeats, 4);
+
+	/* Judged alone, on addresses, as before: an unknown identification,
+	 * another protocol, and a first fragment over FRAGMAP_LIFE_US old.
+	 * Each is a port-less key: one alert, then its repeats. */
+	send_fragment(d, nfs, 78, false, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 4);
+	struct decoded tcp = nfs;
+	tcp.tuple.proto = IPPROTO_TCP;
+	send_fragment(d, tcp, 77, false, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 5);
+	struct timespec late = {.tv_sec = T0 + 30};
+	send_fragment(d, nfs, 77, false, &ctx, &late);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 6);
+	ck_assert_uint_eq(st.fragments_forgotten, 0);
+	detect_free(d);
+	free(rec.text);
+}
+END_TEST
+
+/* More live datagrams than the map holds: some are forgotten, counted,
+ * and their later fragments judged alone. */
+START_TEST(test_fragments_forgotten)
+{
+	struct record rec = {0};
+	struct detect *d = detect_new(conf, 7, record_alert, &rec);
+	struct detect_ctx ctx = {.iface_zone = ZONE_NONE};
+	struct timespec ts = {.tv_sec = T0};
+	struct decoded p = udp("10.2.0.7", "10.2.0.8"); /* intra-zone */
+	struct detect_stats st;
+
+	ck_assert_ptr_nonnull(d);
+	for (uint32_t id = 0; id <= FRAGMAP_SLOTS; id++)
+		send_fragment(d, p, id, true, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_gt(st.fragments_forgotten, 0);
+	ck_assert_uint_eq(rec.lines, 0);
+	detect_free(d);
+	free(rec.text);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
 	Suite *s = suite_create("detect");
@@ -417,6 +550,8 @@ static Suite *detect_suite(void)
 	tcase_add_test(tc, test_alert_types_apart);
 	tcase_add_test(tc, test_answer_in_batch);
 	tcase_add_test(tc, test_link_local_sighting);
+	tcase_add_test(tc, test_fragments_follow_first);
+	tcase_add_test(tc, test_fragments_forgotten);
 	suite_add_tcase(s, tc);
 	return s;
 }
