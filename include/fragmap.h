@@ -8,7 +8,7 @@
  *
  * A datagram is known by its source, destination and identification (and
  * protocol, for IPv4: RFC 791; an IPv6 identification is unique per pair
- * of addresses: RFC 8200). The map holds FRAGMAP_SLOTS of them, two ways
+ * of addresses: RFC 8200), and by the interface it was seen on. The map holds FRAGMAP_SLOTS of them, two ways
  * to a set, for FRAGMAP_LIFE_US of capture time (the kernel's ipfrag_time)
  * after the first fragment; a datagram pushed out while still live is
  * counted. The caller hashes each datagram's identity under a secret key
@@ -33,7 +33,9 @@ struct fragmap_id {
 	uint32_t id;
 	uint8_t family;
 	uint8_t proto; /* IPv4 only; 0 for IPv6 */
-	uint8_t pad[2];
+	/* The zone of the interface it was captured on + 1 (0: none): each
+	 * interface's copy is judged on its own, as its alerts are. */
+	uint16_t view;
 };
 
 /**

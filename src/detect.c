@@ -360,7 +360,7 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 
 /* The identity of fragment @p's datagram, and its hash. */
 static uint64_t fragment_id(const struct detect *d, const struct decoded *p,
-			    struct fragmap_id *id)
+			    const struct detect_ctx *ctx, struct fragmap_id *id)
 {
 	memset(id, 0, sizeof(*id));
 	memcpy(id->src, p->tuple.src.b, sizeof(id->src));
@@ -369,11 +369,13 @@ static uint64_t fragment_id(const struct detect *d, const struct decoded *p,
 	id->family = p->tuple.src.family;
 	if (p->l3 == DECODE_L3_IPV4)
 		id->proto = p->tuple.proto;
+	id->view = (uint16_t)(ctx->iface_zone + 1);
 	return flow_table_hash_bytes(d->flows, id, sizeof(*id));
 }
 
 /* A first fragment's fate, for its datagram's later fragments. */
 static void detect_first_fragment(struct detect *d, const struct decoded *p,
+				  const struct detect_ctx *ctx,
 				  const struct timespec *ts,
 				  const struct fragmap_fate *fate)
 {
@@ -382,7 +384,7 @@ static void detect_first_fragment(struct detect *d, const struct decoded *p,
 
 	if (!p->fragment || !p->first_fragment)
 		return;
-	h = fragment_id(d, p, &id);
+	h = fragment_id(d, p, ctx, &id);
 	fragmap_note(d->frags, &id, h, timespec_us(ts), fate);
 }
 
@@ -394,6 +396,7 @@ static void detect_first_fragment(struct detect *d, const struct decoded *p,
  * yet seen, or its alert since forgotten): then it is judged by itself.
  */
 static bool detect_fragment(struct detect *d, const struct decoded *p,
+			    const struct detect_ctx *ctx,
 			    const struct timespec *ts, struct detect_pair *pair)
 {
 	const struct fragmap_fate *fate;
@@ -403,7 +406,7 @@ static bool detect_fragment(struct detect *d, const struct decoded *p,
 
 	if (!p->fragment || p->first_fragment)
 		return false;
-	h = fragment_id(d, p, &id);
+	h = fragment_id(d, p, ctx, &id);
 	fate = fragmap_find(d->frags, &id, h, timespec_us(ts));
 	if (!fate)
 		return false;
@@ -433,26 +436,26 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	struct flow *f;
 	struct alert a;
 
-	if (p->fragment && detect_fragment(d, p, ts, pair))
+	if (p->fragment && detect_fragment(d, p, ctx, ts, pair))
 		return;
 	if (!pl->deny) {
 		pair->pass_packets++;
 		pair->pass_bytes += p->wire_len;
 		if (p->fragment)
-			detect_first_fragment(d, p, ts, &fate);
+			detect_first_fragment(d, p, ctx, ts, &fate);
 		return;
 	}
 	pair->deny_packets++;
 	pair->deny_bytes += p->wire_len;
 	if (detect_is_answer(d, p, pl, i, &fate)) {
 		if (p->fragment)
-			detect_first_fragment(d, p, ts, &fate);
+			detect_first_fragment(d, p, ctx, ts, &fate);
 		return;
 	}
 	if (p->fragment) {
 		fate = (struct fragmap_fate){
 		    .counted = true, .hash = pl->hash, .key = pl->key};
-		detect_first_fragment(d, p, ts, &fate);
+		detect_first_fragment(d, p, ctx, ts, &fate);
 	}
 	if (!detect_key_alerts(d, &pl->key, pl->hash, pl->now_us, p->wire_len,
 			       &f))

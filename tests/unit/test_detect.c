@@ -511,6 +511,20 @@ START_TEST(test_fragments_follow_first)
 	send_fragment(d, nfs, 77, false, &ctx, &late);
 	detect_stats_get(d, &st);
 	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 6);
+
+	/* Each interface's copy apart: a first fragment seen on a mirror
+	 * port says nothing of what the LGWAN interface saw. */
+	struct detect_ctx eth2 = {.iface = "eth2", .iface_zone = 1};
+	struct decoded nfs2 = udp("10.2.0.8", "10.1.0.6");
+	nfs2.tuple.dport = 2049;
+	send_fragment(d, nfs2, 9, true, &ctx, &ts);
+	send_fragment(d, nfs2, 9, false, &eth2, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 8);
+	send_fragment(d, nfs2, 9, false, &ctx, &ts);
+	detect_stats_get(d, &st);
+	ck_assert_uint_eq(st.alerts[ALERT_CROSS_ZONE], 8);
+	ck_assert_uint_eq(st.repeats, 5);
 	ck_assert_uint_eq(st.fragments_forgotten, 0);
 	detect_free(d);
 	free(rec.text);
