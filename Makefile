@@ -29,7 +29,7 @@ UNIT_SED = -e 's|/usr/sbin/bunrid|$(SBINDIR)/bunrid|g' \
 
 CC ?= cc
 BUILD ?= build
-PKGS = libconfig libpcap libnftnl libmnl libcap-ng libsystemd
+PKGS = libconfig libpcap libnftnl libmnl libcap-ng libsystemd libseccomp
 OPT ?= -O2
 SAN ?=
 # Link-time optimisation in the optimised build: the detection core's

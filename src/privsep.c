@@ -22,6 +22,7 @@
 #include "capture.h"
 #include "log.h"
 #include "privsep.h"
+#include "sandbox.h"
 #include "wire.h"
 #include "zone.h"
 
@@ -211,6 +212,7 @@ child_main(const struct conf *c, bool monitor, int fd)
 	struct itimerspec its = { .it_interval = { .tv_sec = 1 },
 				  .it_value = { .tv_sec = 1 } };
 	sigset_t all;
+	char err[128];
 	int tfd;
 
 	/* The parent's other descriptors (netlink, control socket, its epoll
@@ -247,6 +249,8 @@ child_main(const struct conf *c, bool monitor, int fd)
 	}
 	child_drop_all();
 	capture_set_reopen(ch.cap, false);
+	if (sandbox_capture(err, sizeof(err)) < 0)
+		fatalx("capture process: %s", err);
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0 ||

@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make pkg-config libconfig-dev libpcap-dev libnftnl-dev libmnl-dev
-libcap-ng-dev libsystemd-dev check"
+libcap-ng-dev libsystemd-dev libseccomp-dev check"
 check="$build clang libclang-rt-14-dev nftables iproute2 rsyslog tcpreplay
 tcpdump python3 python3-scapy mandoc valgrind iperf3 procps psmisc
 libpcap0.8 systemd bc time"

@@ -67,7 +67,7 @@ fuzz_one decode "" src/decode.c src/addr.c || status=1
 # The detection core: every module but the two programs' mains.
 core=$(ls src/*.c | grep -v -e 'src/bunrid.c' -e 'src/bunrictl.c')
 # (fuzz_one's variables are the script's: its "libs" is another name.)
-core_libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd) -lpthread"
+core_libs="$(pkg-config --libs libconfig libpcap libnftnl libmnl libcap-ng libsystemd libseccomp) -lpthread"
 # shellcheck disable=SC2086 # core is a list of files
 fuzz_one detect "$core_libs" $core || status=1
 fuzz_one pcapfile "$(pkg-config --libs libpcap)" src/pcapfile.c || status=1

@@ -68,6 +68,14 @@ for k in CapEff CapPrm CapInh CapAmb; do
 done
 [ "$(field "$child" NoNewPrivs)" = 1 ] && ok "capture process has no_new_privs" ||
 	fail "child NoNewPrivs"
+# Then its seccomp filter (sandbox.c), which the kernel reports as mode 2.
+wait_for "[ \"\$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/$child/status)\" = 2 ]" 5 &&
+	[ "$(field "$child" Seccomp_filters)" -ge 1 ] &&
+	ok "capture process runs under its seccomp filter" ||
+	fail "child Seccomp" "$(grep ^Seccomp "/proc/$child/status" | tr '\n' ' ')"
+# A call of another ABI kills the calling thread: the only one.
+[ "$(field "$child" Threads)" = 1 ] && ok "capture process has one thread" ||
+	fail "child Threads" "$(field "$child" Threads)"
 # The capture process's user, the daemon's, reaches the control socket
 # (its group) but may change nothing: a taken-over capture process cannot
 # switch enforcement off.
