@@ -531,8 +531,8 @@ START_TEST(test_fragments_follow_first)
 }
 END_TEST
 
-/* More live datagrams than the map holds: some are forgotten, counted,
- * and their later fragments judged alone. */
+/* More live datagrams than the map holds: some are forgotten, and
+ * counted. */
 START_TEST(test_fragments_forgotten)
 {
 	struct record rec = {0};

@@ -84,48 +84,13 @@ static unsigned sandboxed_checks(pid_t parent)
 	return fails;
 }
 
-START_TEST(test_refused_and_kept)
-{
-	pid_t parent = getpid(), pid;
-	unsigned fails = ~0u;
-	int p[2], st;
-
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fails = sandboxed_checks(parent);
-		_exit(write(p[1], &fails, sizeof(fails)) == sizeof(fails) ? 0
-									  : 1);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], &fails, sizeof(fails)), sizeof(fails));
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
-	/* Bit n set: check n above failed (bit 0: no filter at all). */
-	ck_assert_msg(fails == 0, "checks failed: %#x", fails);
-}
-END_TEST
-
 /*
- * Under bunrid.service, whose SystemCallFilter=@system-service refuses
- * seccomp(2) itself (with EPERM): the filter still goes in, through
- * prctl(PR_SET_SECCOMP). The unit's filter is stood in for by one that
- * refuses seccomp(2) alone, made by hand so that libseccomp has not yet
- * probed the system call when the sandbox loads.
+ * The checks in a child process, after @setup (when not NULL) has run
+ * there; every check must pass. The child reports the bits of those that
+ * failed through a pipe (bit 0: no filter at all).
  */
-START_TEST(test_under_unit_filter)
+static void run_sandboxed(int (*setup)(void))
 {
-	struct sock_filter code[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		     offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]),
-				  .filter = code};
 	pid_t parent = getpid(), pid;
 	unsigned fails = ~0u;
 	int p[2], st;
@@ -134,10 +99,7 @@ START_TEST(test_under_unit_filter)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL) >= 0 ||
-		    errno != EPERM)
+		if (setup && setup() < 0)
 			_exit(2);
 		fails = sandboxed_checks(parent);
 		_exit(write(p[1], &fails, sizeof(fails)) == sizeof(fails) ? 0
@@ -149,6 +111,45 @@ START_TEST(test_under_unit_filter)
 	ck_assert_int_eq(read(p[0], &fails, sizeof(fails)), sizeof(fails));
 	close(p[0]);
 	ck_assert_msg(fails == 0, "checks failed: %#x", fails);
+}
+
+START_TEST(test_refused_and_kept)
+{
+	run_sandboxed(NULL);
+}
+END_TEST
+
+/*
+ * bunrid.service's filter stood in for: SystemCallFilter=@system-service
+ * refuses seccomp(2) itself, with EPERM. Made by hand, so that libseccomp
+ * has not yet probed the system call when the sandbox loads.
+ */
+static int refuse_seccomp_syscall(void)
+{
+	static struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]),
+				  .filter = code};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -1;
+	/* It works: seccomp(2) now fails with EPERM. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL) >= 0 ||
+	    errno != EPERM)
+		return -1;
+	return 0;
+}
+
+/* Under that unit the filter still goes in, through prctl(). */
+START_TEST(test_under_unit_filter)
+{
+	run_sandboxed(refuse_seccomp_syscall);
 }
 END_TEST
 
