@@ -1667,7 +1667,9 @@ static void channel_own_zone(struct loader *l, const config_setting_t *g,
 {
 	const struct conf *c = l->c;
 
-	if (zone < 0 || c->zones[zone].policy == zone || *n)
+	/* A list given stands, even when all of it was refused (the
+	 * errors say so). */
+	if (zone < 0 || c->zones[zone].policy == zone || *list)
 		return;
 	const struct conf_zone *z = &c->zones[zone];
 	if (z->n_networks == 0) {

@@ -780,6 +780,12 @@ START_TEST(mynumber_internet_needs_designated)
 	/* other zone pairs need no designation */
 	c = expect_ok(CHANNEL("from = \"lgwan\"; to = \"mynumber\";"), "");
 	conf_free(c);
+	/* A list given, all of it refused: the zone's own networks do not
+	 * stand in for it (nor leak what was made of it). */
+	expect_fail(CHANNEL("from = \"govcloud\"; to = \"lgwan\";"
+			    " src = [ \"10.100.0.0/33\" ];"),
+		    "t.conf:9: channel 'c': bad src '10.100.0.0/33': prefix "
+		    "length out of range\n");
 }
 END_TEST
 
