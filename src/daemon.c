@@ -684,6 +684,8 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 		json_kv_u64(out, 1, "alerts_json_errors", as.json_errors);
 		json_kv_u64(out, 1, "alerts_lost", as.lost);
 		json_kv_u64(out, 1, "flows_evicted", ds.flows_evicted);
+		json_kv_u64(out, 1, "fragments_forgotten",
+			    ds.fragments_forgotten);
 		json_kv_u64(out, 1, "memory_detect",
 			    sep_detect_memory(b->sep));
 		json_kv_u64(out, 1, "capture_pid", (uint64_t)sep_pid(b->sep));
@@ -732,9 +734,13 @@ static void ctl_status(struct bunrid *b, bool json, FILE *out)
 	putc('\n', out);
 	fprintf(out,
 		"detection:   %" PRIu64 " packets, %zu bytes of state, %" PRIu64
-		" flow keys evicted; rss %ld KiB\n",
+		" flow keys evicted",
 		ds.packets, (size_t)sep_detect_memory(b->sep),
-		ds.flows_evicted, rss_kib());
+		ds.flows_evicted);
+	if (ds.fragments_forgotten)
+		fprintf(out, ", %" PRIu64 " fragmented datagrams forgotten",
+			ds.fragments_forgotten);
+	fprintf(out, "; rss %ld KiB\n", rss_kib());
 	fprintf(out, "capture:     process %d, started %u times\n",
 		(int)sep_pid(b->sep), sep_restarts(b->sep));
 	fprintf(out, "%-10s %-10s %-5s %12s %10s %s\n", "INTERFACE", "ZONE",

@@ -512,6 +512,10 @@ fi
 ctl --json status >"$tmp/st1.json"
 pk1=$(jget "$tmp/st1.json" packets)
 evicted=$(jget "$tmp/st1.json" flows_evicted)
+# The flood is of whole datagrams: no fragment map was filled.
+[ "$(jget "$tmp/st1.json" fragments_forgotten)" = 0 ] &&
+	ok "status: fragments_forgotten 0 after a flood without fragments" ||
+	fail "status fragments_forgotten" "$(jget "$tmp/st1.json" fragments_forgotten)"
 emitted=$(jget "$tmp/st1.json" alerts_emitted)
 suppressed=$(jget "$tmp/st1.json" alerts_suppressed)
 rss1=$(rss_of "$PID") crss1=$(rss_of "$CPID")
