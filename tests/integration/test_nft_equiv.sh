@@ -37,6 +37,8 @@ fresh() {
 # The table flags line (owner, persist) exists only on the committed side:
 # a table loaded by `nft -f` cannot be owned by the exited nft process.
 list() { ip netns exec "$1" nft list table inet "$2" | sed '/^	flags /{N;d}'; }
+# The live table of NSA against generation $1 of $conf: "verify: ..." lines.
+verify() { ip netns exec "$NSA" "$TOOL" -O -g "$1" -d 20260101 "$conf"; }
 
 confs=$(ls conf/*.conf tests/fixtures/ruleset-*.conf 2>/dev/null)
 [ -n "$confs" ] || { echo "FAIL: no conf/*.conf"; exit 1; }
@@ -67,15 +69,13 @@ for conf in $confs; do
 		bad "$name: table has no flags"
 
 	# Verification of the live table, then tampering by another process.
-	if ip netns exec "$NSA" "$TOOL" -O -g 1 -d 20260101 "$conf" |
-		grep -q '^verify: match'; then
+	if verify 1 | grep -q '^verify: match'; then
 		ok "$name: live table verifies"
 	else
 		bad "$name: live table does not verify"
 	fi
 	ip netns exec "$NSA" nft insert rule inet "$table" forward accept
-	if ip netns exec "$NSA" "$TOOL" -O -g 1 -d 20260101 "$conf" |
-		grep -q '^verify: differs'; then
+	if verify 1 | grep -q '^verify: differs'; then
 		ok "$name: a rule added by nft is detected"
 	else
 		bad "$name: tampering not detected"
@@ -110,9 +110,8 @@ for conf in $confs; do
 	# intact table; a fresh commit puts it right again.
 	expect_differs() {
 		local what=$1 pat=$2
-		if ip netns exec "$NSA" "$TOOL" -O -g 2 -d 20260101 "$conf" \
-			>"$TMP/v.out" 2>&1 && false ||
-			grep -Eq "^verify: differs: .*$pat" "$TMP/v.out"; then
+		verify 2 >"$TMP/v.out" 2>&1
+		if grep -Eq "^verify: differs: .*$pat" "$TMP/v.out"; then
 			ok "$name: $what is detected ($(sed 's/^verify: differs: //' "$TMP/v.out" | head -c 120))"
 		else
 			bad "$name: $what not detected: $(cat "$TMP/v.out")"
@@ -132,8 +131,7 @@ for conf in $confs; do
 	ip netns exec "$NSA" nft add chain inet "$table" forward '{ policy drop; }' &&
 		expect_differs "a base chain's policy" "policy changed" ||
 		bad "$name: could not change the chain's policy"
-	if ip netns exec "$NSA" "$TOOL" -O -g 2 -d 20260101 "$conf" |
-		grep -q '^verify: match'; then
+	if verify 2 | grep -q '^verify: match'; then
 		ok "$name: after the fresh commits the table verifies"
 	else
 		bad "$name: the table does not verify after the fresh commits"

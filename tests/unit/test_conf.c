@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1040,14 +1041,20 @@ START_TEST(all_errors_in_one_pass_in_line_order)
 }
 END_TEST
 
-/* conf_load(@path) refuses the file, printing exactly @want. */
-static void expect_load_fail(const char *path, const char *want)
+/* conf_load(@path) refuses the file, printing exactly the message of
+ * @fmt and its arguments. */
+static void __attribute__((format(printf, 2, 3)))
+expect_load_fail(const char *path, const char *fmt, ...)
 {
-	char *buf = NULL;
+	char *buf = NULL, want[1024];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct conf *c;
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
 	ck_assert_ptr_nonnull(f);
 	c = conf_load(path, TODAY, f);
 	fclose(f);
@@ -1083,16 +1090,13 @@ START_TEST(design_md_loads_from_disk)
 	      " networks = [ \"10.0.0.1/8\" ]; } );\n",
 	      f);
 	fclose(f);
-	char want[256];
-	snprintf(want, sizeof(want),
-		 "%s:3: zone 'a': bad network '10.0.0.1/8': host bits set\n",
-		 path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s:3: zone 'a': bad network '10.0.0.1/8': host bits set\n",
+	    path);
 	unlink(path);
 
 	/* a missing file */
-	snprintf(want, sizeof(want), "%s: No such file or directory\n", path);
-	expect_load_fail(path, want);
+	expect_load_fail(path, "%s: No such file or directory\n", path);
 
 	/* a directory: libconfig's scanner would exit the process on it */
 	expect_load_fail("/", "/: not a regular file\n");
@@ -1142,15 +1146,14 @@ START_TEST(include_from_the_files_directory)
 	write_file(dir, "zones.inc",
 		   "zones = (\n { name = \"a\"; networks = [ \"10.1.0.1/16\" ]; "
 		   "} );\n");
-	snprintf(want, sizeof(want),
-		 "%s/zones.inc:2: zone 'a': bad network '10.1.0.1/16': host "
-		 "bits set\n",
-		 dir);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path,
+	    "%s/zones.inc:2: zone 'a': bad network '10.1.0.1/16': host "
+	    "bits set\n",
+	    dir);
 
 	write_file(dir, "zones.inc", "zones = ( { name = ; } );\n");
-	snprintf(want, sizeof(want), "%s/zones.inc:1: syntax error\n", dir);
-	expect_load_fail(path, want);
+	expect_load_fail(path, "%s/zones.inc:1: syntax error\n", dir);
 	/* the working directory is where it was */
 	ck_assert_ptr_nonnull(getcwd(want, sizeof(want)));
 	ck_assert_str_eq(want, "/");
@@ -1188,7 +1191,7 @@ START_TEST(include_only_regular_files)
 	 * and the process goes on (a reload runs inside the daemon).
 	 */
 	char dir[] = "/tmp/test_conf_reg_XXXXXX";
-	char path[256], want[1024], sub[300];
+	char path[256], sub[300];
 	const char *zones =
 	    "zones = ( { name = \"a\"; networks = [ \"10.1.0.0/16\" ]; } );\n";
 
@@ -1202,30 +1205,26 @@ START_TEST(include_only_regular_files)
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 
 	write_file(dir, "main.conf", "version = 1;\n@include \"d.conf\"\n");
-	snprintf(want, sizeof(want),
-		 "%s:2: @include \"d.conf\": not a regular file\n", path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s:2: @include \"d.conf\": not a regular file\n", path);
 
 	write_file(dir, "main.conf",
 		   "version = 1;\n\n  @include \"fifo.conf\"\n");
-	snprintf(want, sizeof(want),
-		 "%s:3: @include \"fifo.conf\": not a regular file\n", path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s:3: @include \"fifo.conf\": not a regular file\n", path);
 
 	write_file(dir, "main.conf", "version = 1;\n@include \"none.conf\"\n");
-	snprintf(want, sizeof(want),
-		 "%s:2: @include \"none.conf\": No such file or directory\n",
-		 path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s:2: @include \"none.conf\": No such file or directory\n",
+	    path);
 
 	/* One level down: a relative path is still taken from the first
 	 * file's directory, as libconfig takes it. */
 	write_file(dir, "main.conf", "version = 1;\n@include \"sub/z.inc\"\n");
 	write_file(sub, "z.inc", "\n@include \"d.conf\"\n");
-	snprintf(want, sizeof(want),
-		 "%s/sub/z.inc:2: @include \"d.conf\": not a regular file\n",
-		 dir);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s/sub/z.inc:2: @include \"d.conf\": not a regular file\n",
+	    dir);
 
 	/* What only looks like an @include: in a comment, in a string. */
 	char text[1024];
@@ -1240,17 +1239,16 @@ START_TEST(include_only_regular_files)
 		 "networks = [ \"10.1.0.0/16\" ]; } );\n");
 	write_file(sub, "z.inc", text);
 	/* Not the @include: the newline, which free text may not hold. */
-	snprintf(want, sizeof(want),
-		 "%s/sub/z.inc:1: zone 'a': description: contains a control "
-		 "character\n",
-		 dir);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path,
+	    "%s/sub/z.inc:1: zone 'a': description: contains a control "
+	    "character\n",
+	    dir);
 	write_file(sub, "z.inc", zones);
 
 	/* The file itself. */
 	snprintf(sub, sizeof(sub), "%s/fifo.conf", dir);
-	snprintf(want, sizeof(want), "%s: not a regular file\n", sub);
-	expect_load_fail(sub, want);
+	expect_load_fail(sub, "%s: not a regular file\n", sub);
 
 	snprintf(sub, sizeof(sub), "%s/sub/z.inc", dir);
 	unlink(sub);
@@ -1269,7 +1267,7 @@ START_TEST(integers_too_large_refused)
 {
 	/* libconfig 1.5 wraps them: ports = [ 4294967321 ] would be 25. */
 	char dir[] = "/tmp/test_conf_int_XXXXXX";
-	char path[256], want[512];
+	char path[256];
 	struct conf *c;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -1280,16 +1278,15 @@ START_TEST(integers_too_large_refused)
 		   "\"10.2.0.0/16\" ]; } );\nchannels = ( { name = \"c\"; "
 		   "from = \"a\"; to = \"b\"; proto = \"tcp\";\n ports = [ "
 		   "4294967321 ]; } );\n");
-	snprintf(want, sizeof(want),
-		 "%s:5: number 4294967321 is too large (at most 2147483647)\n",
-		 path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path, "%s:5: number 4294967321 is too large (at most 2147483647)\n",
+	    path);
 
 	write_file(dir, "main.conf", "version = 0x100000001;\n");
-	snprintf(want, sizeof(want),
-		 "%s:1: number 0x100000001 is too large (at most 2147483647)\n",
-		 path);
-	expect_load_fail(path, want);
+	expect_load_fail(
+	    path,
+	    "%s:1: number 0x100000001 is too large (at most 2147483647)\n",
+	    path);
 
 	/* What only looks like one: in a string, a comment, a name. */
 	write_file(dir, "main.conf",

@@ -41,15 +41,23 @@ static struct flow_tuple tuple(const char *src, const char *dst, int proto,
 	return t;
 }
 
-static struct policy_result decide_on(const char *src, const char *dst,
-				      int proto, int sport, int dport,
-				      uint32_t today)
+/* What @c decides for a flow on @today. */
+static struct policy_result decide_in(const struct conf *c, const char *src,
+				      const char *dst, int proto, int sport,
+				      int dport, uint32_t today)
 {
 	struct flow_tuple t = tuple(src, dst, proto, sport, dport);
 	struct policy_result r;
 
-	policy_decide(conf, &t, today, &r);
+	policy_decide(c, &t, today, &r);
 	return r;
+}
+
+static struct policy_result decide_on(const char *src, const char *dst,
+				      int proto, int sport, int dport,
+				      uint32_t today)
+{
+	return decide_in(conf, src, dst, proto, sport, dport, today);
 }
 
 static struct policy_result decide(const char *src, const char *dst,
@@ -309,26 +317,17 @@ START_TEST(channel_from_a_same_as_zone_is_its_own)
 	    "  { name = \"from-mn\"; from = \"mn\"; to = \"lg\"; proto = \"tcp\";\n"
 	    "  ports = [ 22 ]; } );\n";
 	struct conf *c = conf_load_string(text, "t.conf", TODAY, stderr);
-	struct policy_result r;
-	struct flow_tuple t;
+#define VERDICT(src, dst, port)                                                \
+	decide_in(c, src, dst, IPPROTO_TCP, 40000, port, TODAY).verdict
 
 	ck_assert_ptr_nonnull(c);
-	t = tuple("10.100.0.5", "10.2.0.7", IPPROTO_TCP, 40000, 80);
-	policy_decide(c, &t, TODAY, &r);
-	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
-	t = tuple("10.1.0.9", "10.2.0.7", IPPROTO_TCP, 40000, 80);
-	policy_decide(c, &t, TODAY, &r);
-	ck_assert_int_eq(r.verdict, POLICY_DENY);
-	t = tuple("10.2.0.7", "10.1.0.9", IPPROTO_TCP, 40000, 443);
-	policy_decide(c, &t, TODAY, &r);
-	ck_assert_int_eq(r.verdict, POLICY_DENY);
-	t = tuple("10.2.0.7", "10.100.0.5", IPPROTO_TCP, 40000, 443);
-	policy_decide(c, &t, TODAY, &r);
-	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
+	ck_assert_int_eq(VERDICT("10.100.0.5", "10.2.0.7", 80), POLICY_CHANNEL);
+	ck_assert_int_eq(VERDICT("10.1.0.9", "10.2.0.7", 80), POLICY_DENY);
+	ck_assert_int_eq(VERDICT("10.2.0.7", "10.1.0.9", 443), POLICY_DENY);
+	ck_assert_int_eq(VERDICT("10.2.0.7", "10.100.0.5", 443), POLICY_CHANNEL);
 	/* Naming the zone the other counts as covers both. */
-	t = tuple("10.100.0.5", "10.2.0.7", IPPROTO_TCP, 40000, 22);
-	policy_decide(c, &t, TODAY, &r);
-	ck_assert_int_eq(r.verdict, POLICY_CHANNEL);
+	ck_assert_int_eq(VERDICT("10.100.0.5", "10.2.0.7", 22), POLICY_CHANNEL);
+#undef VERDICT
 
 	struct ruleset *rs = NULL;
 	bool src_set = false, dst_set = false;
