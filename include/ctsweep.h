@@ -29,12 +29,11 @@
 /**
  * struct ct_sweep_stats - what a sweep did.
  * @seen: connections read; @deleted: deleted as not permitted;
- * @local: left alone, the gateway's own; @failed: deletions refused
+ * @failed: deletions refused
  */
 struct ct_sweep_stats {
 	unsigned seen;
 	unsigned deleted;
-	unsigned local;
 	unsigned failed;
 };
 

@@ -118,18 +118,17 @@ static void nested(const struct nlattr *nest, const struct nlattr **tb,
 }
 
 /*
- * One end of a CTA_TUPLE_* attribute (its source with @from_src, else its
- * destination) into the source side of @t (@src_side) or its destination
- * side; ports from network order. False when malformed.
+ * The source of a CTA_TUPLE_* attribute into the source side of @t
+ * (@src_side) or its destination side; ports from network order. False
+ * when malformed.
  */
 static bool tuple_side(const struct nlattr *tuple, uint8_t family,
-		       struct flow_tuple *t, bool src_side, bool from_src)
+		       struct flow_tuple *t, bool src_side)
 {
 	const struct nlattr *tb[CTA_TUPLE_MAX + 1], *ip[CTA_IP_MAX + 1],
 		*pr[CTA_PROTO_MAX + 1];
 	struct addr *a = src_side ? &t->src : &t->dst;
-	int at = family == AF_INET ? (from_src ? CTA_IP_V4_SRC : CTA_IP_V4_DST)
-				   : (from_src ? CTA_IP_V6_SRC : CTA_IP_V6_DST);
+	int at = family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC;
 	size_t len = family == AF_INET ? 4 : 16;
 
 	nested(tuple, tb, CTA_TUPLE_MAX);
@@ -144,9 +143,9 @@ static bool tuple_side(const struct nlattr *tuple, uint8_t family,
 	a->family = family;
 	memcpy(a->b, mnl_attr_get_payload(ip[at]), len);
 	t->proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
-	int pt = from_src ? CTA_PROTO_SRC_PORT : CTA_PROTO_DST_PORT;
-	if ((t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP) && pr[pt]) {
-		uint16_t port = ntohs(mnl_attr_get_u16(pr[pt]));
+	if ((t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP) &&
+	    pr[CTA_PROTO_SRC_PORT]) {
+		uint16_t port = ntohs(mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]));
 
 		t->has_ports = true;
 		if (src_side)
@@ -237,19 +236,14 @@ static int on_conn(const struct nlmsghdr *nlh, void *data)
 	 */
 	memset(&t, 0, sizeof(t));
 	memset(&back, 0, sizeof(back));
-	if (!tuple_side(orig, nfg->nfgen_family, &t, true, true) ||
-	    !tuple_side(reply, nfg->nfgen_family, &back, false, true))
+	if (!tuple_side(orig, nfg->nfgen_family, &t, true) ||
+	    !tuple_side(reply, nfg->nfgen_family, &back, false))
 		return MNL_CB_OK;
 	t.dst = back.dst;
 	t.dport = back.dport;
 	t.has_ports = t.has_ports && back.has_ports;
 	s->st->seen++;
-	if (addr_in(&t.src, s->local, s->n_local) ||
-	    addr_in(&t.dst, s->local, s->n_local)) {
-		s->st->local++;
-		return MNL_CB_OK;
-	}
-	if (ct_permitted(s->conf, s->today, &t, NULL, 0))
+	if (ct_permitted(s->conf, s->today, &t, s->local, s->n_local))
 		return MNL_CB_OK;
 	if (ct_delete(s, nfg->nfgen_family, orig, zone) < 0)
 		s->st->failed++;

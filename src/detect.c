@@ -436,27 +436,25 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	struct flow *f;
 	struct alert a;
 
-	if (p->fragment && detect_fragment(d, p, ctx, ts, pair))
+	if (detect_fragment(d, p, ctx, ts, pair))
 		return;
 	if (!pl->deny) {
 		pair->pass_packets++;
 		pair->pass_bytes += p->wire_len;
-		if (p->fragment)
-			detect_first_fragment(d, p, ctx, ts, &fate);
+		detect_first_fragment(d, p, ctx, ts, &fate);
 		return;
 	}
 	pair->deny_packets++;
 	pair->deny_bytes += p->wire_len;
-	if (detect_is_answer(d, p, pl, i, &fate)) {
-		if (p->fragment)
-			detect_first_fragment(d, p, ctx, ts, &fate);
-		return;
-	}
-	if (p->fragment) {
-		fate = (struct fragmap_fate){
-		    .counted = true, .hash = pl->hash, .key = pl->key};
+	bool answered = detect_is_answer(d, p, pl, i, &fate);
+	if (p->first_fragment) {
+		if (!answered)
+			fate = (struct fragmap_fate){
+			    .counted = true, .hash = pl->hash, .key = pl->key};
 		detect_first_fragment(d, p, ctx, ts, &fate);
 	}
+	if (answered)
+		return;
 	if (!detect_key_alerts(d, &pl->key, pl->hash, pl->now_us, p->wire_len,
 			       &f))
 		return;
