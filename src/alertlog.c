@@ -173,7 +173,6 @@ static char *alertlog_format(const struct alert *a,
 static void alertlog_write_json(struct alertlog *l, char *json)
 {
 	size_t n = strlen(json);
-	off_t end = lseek(l->json_fd, 0, SEEK_END);
 	ssize_t w;
 
 	json[n] = '\n';
@@ -183,7 +182,9 @@ static void alertlog_write_json(struct alertlog *l, char *json)
 		return;
 	int err = w < 0 ? errno : ENOSPC;
 
-	if (w > 0 && end >= 0 && ftruncate(l->json_fd, end) < 0)
+	/* Appending leaves the offset at the end of what was written. */
+	off_t end = w > 0 ? lseek(l->json_fd, 0, SEEK_CUR) - w : -1;
+	if (end >= 0 && ftruncate(l->json_fd, end) < 0)
 		err = errno;
 	l->st.json_errors++;
 	time_t now = time(NULL);
@@ -270,15 +271,16 @@ void alertlog_emit(struct alertlog *l, const struct alert *a,
 	 * can multiply; the daemon's own alerts (tampering, capture loss,
 	 * expiry, a changed file) are few, and a flood must not hide them.
 	 */
-	if (l->rate && alert_type_is_traffic(a->type) &&
-	    l->in_window >= l->rate) {
+	bool traffic = alert_type_is_traffic(a->type);
+
+	if (l->rate && traffic && l->in_window >= l->rate) {
 		l->window_suppressed++;
 		l->st.suppressed++;
 		if (a->severity < l->window_severity)
 			l->window_severity = a->severity;
 		return;
 	}
-	l->in_window += alert_type_is_traffic(a->type);
+	l->in_window += traffic;
 	alertlog_write(l, a);
 }
 

@@ -98,12 +98,10 @@ static int answer_head(const char *buf, size_t len, size_t *head)
 	*head = nl ? (size_t)(nl - buf) + 1 : len;
 	if (*head == 3 && !strncmp(buf, "ok\n", 3))
 		return 0;
-	if (*head >= 6 && !strncmp(buf, "error ", 6))
-		fprintf(stderr, "bunrictl: %.*s%s", (int)(*head - 6), buf + 6,
-			nl ? "" : "\n");
-	else
-		fprintf(stderr, "bunrictl: %.*s%s", (int)*head, buf,
-			nl ? "" : "\n");
+	size_t skip = *head >= 6 && !strncmp(buf, "error ", 6) ? 6 : 0;
+
+	fprintf(stderr, "bunrictl: %.*s%s", (int)(*head - skip), buf + skip,
+		nl ? "" : "\n");
 	return 1;
 }
 

@@ -1680,11 +1680,9 @@ static void channel_own_zone(struct loader *l, const config_setting_t *g,
 			 c->zones[z->policy].name, key);
 		return;
 	}
-	*list = malloc(z->n_networks * sizeof(**list));
-	if (!*list) {
-		oom(l);
+	*list = alloc_array(l, z->n_networks, sizeof(**list));
+	if (!*list)
 		return;
-	}
 	memcpy(*list, z->networks, z->n_networks * sizeof(**list));
 	*n = z->n_networks;
 }
@@ -1899,15 +1897,16 @@ static struct conf *conf_finish(struct loader *l, config_t *cfg, int ok,
  * libconfig's scanner ends the process when it cannot read a file (a
  * directory: EISDIR), and a FIFO would keep it waiting for ever: the file
  * and every file it @includes are opened here first, without waiting, and
- * refused unless they are regular files. Returns an open descriptor of
- * @path, or -1 after saying why on @err (@shown, @line: where it is named).
+ * refused unless they are regular files. Returns @path open for reading,
+ * or NULL after saying why on @err (@shown, @line: where it is named).
  */
-static int regular_open(const char *path, const char *shown, int line,
-			FILE *err)
+static FILE *regular_open(const char *path, const char *shown, int line,
+			  FILE *err)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	const char *why = NULL;
+	FILE *f = NULL;
 
 	if (fd < 0)
 		why = strerror(errno);
@@ -1915,8 +1914,10 @@ static int regular_open(const char *path, const char *shown, int line,
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
+	else if (!(f = fdopen(fd, "r")))
+		why = strerror(errno);
 	if (!why)
-		return fd;
+		return f;
 	if (err && line > 0)
 		fprintf(err, "%s:%d: @include \"%s\": %s\n", shown, line, path,
 			why);
@@ -1924,7 +1925,7 @@ static int regular_open(const char *path, const char *shown, int line,
 		fprintf(err, "%s: %s\n", path, why);
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return NULL;
 }
 
 /* Deeper than libconfig goes: it says so itself. */
@@ -1999,14 +2000,8 @@ static bool include_check(const struct loader *l, const char *path,
 			fprintf(l->err, "%s: out of memory\n", shown);
 		return false;
 	}
-	int fd = regular_open(path, shown, line, l->err);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	FILE *f = regular_open(path, shown, line, l->err);
 
-	if (fd >= 0 && !f) {
-		if (l->err)
-			fprintf(l->err, "%s: %s\n", as_shown, strerror(errno));
-		close(fd);
-	}
 	ok = f && (depth >= INCLUDE_DEPTH_MAX ||
 		   includes_check(l, f, as_shown, depth + 1));
 	if (f)
@@ -2112,19 +2107,11 @@ struct conf *conf_load(const char *path, uint32_t today, FILE *err)
 {
 	struct loader l = {.name = path, .err = err, .today = today};
 	config_t cfg;
-	int fd = regular_open(path, path, 0, err);
-	FILE *f;
+	FILE *f = regular_open(path, path, 0, err);
 	int ok;
 
-	if (fd < 0)
+	if (!f)
 		return NULL;
-	f = fdopen(fd, "r");
-	if (!f) {
-		if (err)
-			fprintf(err, "%s: %s\n", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
 	config_init(&cfg);
 	/*
 	 * A relative "@include" path is taken from the file's own directory,

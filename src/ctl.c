@@ -221,19 +221,22 @@ static void ctl_answer(struct ctl_client *cl, size_t len)
 		ctl_client_free(cl);
 		return;
 	}
+	/* The answer is written after "ok\n", which is its head unless the
+	 * handler fails. */
+	fputs("ok\n", out);
 	rc = ctl->handler(&req, out, ctl->arg);
-	if (fclose(out) != 0 || !body) {
+	if (fclose(out) != 0 || !body || body_len < 3) {
 		free(body);
 		ctl_client_free(cl);
 		return;
 	}
 	if (rc == 0) {
-		n = asprintf(&text, "ok\n%.*s", (int)body_len, body);
-	} else {
-		/* One line: the first of the handler's message. */
-		body[strcspn(body, "\n")] = '\0';
-		n = asprintf(&text, "error %s\n", body);
+		ctl_reply(cl, body, body_len);
+		return;
 	}
+	/* One line: the first of the handler's message. */
+	body[3 + strcspn(body + 3, "\n")] = '\0';
+	n = asprintf(&text, "error %s\n", body + 3);
 	free(body);
 	if (n < 0) {
 		ctl_client_free(cl);

@@ -149,6 +149,21 @@ static void simple_alert(struct alert *a, enum alert_type t, int severity)
 	a->severity = severity;
 }
 
+/* ruleset-tampered, as told by a comparison (@change says what differs;
+ * @how, how it was found). */
+static void tampered_alert(struct bunrid *b, const char *how,
+			   const char *change)
+{
+	struct alert a;
+
+	simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
+	alert_add_str(&a, "table", b->conf->table);
+	alert_add_str(&a, "change", change);
+	b->tampered++;
+	change_record(b, "ruleset tampered%s: %s", how, change);
+	emit(b, &a);
+}
+
 /* ---- enforcement ------------------------------------------------------ */
 
 /*
@@ -256,13 +271,8 @@ static void on_tamper(const struct nftmon_event *ev, void *arg)
 			if (same > 0)
 				return;
 		}
-		simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
-		alert_add_str(&a, "table", b->conf->table);
-		alert_add_str(&a, "change", same < 0 ? "unreadable" : why);
-		b->tampered++;
-		change_record(b, "ruleset tampered (seen after lost events): %s",
-			      why);
-		emit(b, &a);
+		tampered_alert(b, " (seen after lost events)",
+			       same < 0 ? "unreadable" : why);
 		restore_ruleset(b, "tampering");
 		return;
 	}
@@ -336,19 +346,13 @@ static void counters_check(struct bunrid *b)
 	/* One alert for a reset of the whole table. */
 	reset = counter_gone_back(b->counters, b->n_counters, now, n, &before);
 	if (reset) {
-		struct alert a;
 		char what[RS_NAME_MAX + 96];
 
 		snprintf(what, sizeof(what),
 			 "counter %s reset (%" PRIu64 " packets, now %" PRIu64
 			 ")",
 			 reset->name, before, reset->packets);
-		simple_alert(&a, ALERT_RULESET_TAMPERED, LOG_CRIT);
-		alert_add_str(&a, "table", b->conf->table);
-		alert_add_str(&a, "change", what);
-		b->tampered++;
-		change_record(b, "ruleset tampered: %s", what);
-		emit(b, &a);
+		tampered_alert(b, "", what);
 	}
 	free(b->counters);
 	b->counters = now;
@@ -910,16 +914,13 @@ static void ctl_report(struct bunrid *b, unsigned hours, bool json, FILE *out)
 	free(cells);
 }
 
-/* Changing state is for root and the daemon's own user. */
 /*
  * Only root changes anything: daemon.user is also the capture process's
  * user, and a capture process taken over by a crafted packet must not be
  * able to reload or remove the ruleset through the control socket.
  */
-static bool ctl_may_change(struct bunrid *b, const struct ctl_request *r,
-			   FILE *out)
+static bool ctl_may_change(const struct ctl_request *r, FILE *out)
 {
-	(void)b;
 	if (r->uid == 0)
 		return true;
 	fprintf(out, "%s: permission denied for uid %d", r->cmd, (int)r->uid);
@@ -1000,11 +1001,11 @@ static int on_ctl(const struct ctl_request *r, FILE *out, void *arg)
 		}
 		ctl_report(b, (unsigned)n, r->json, out);
 	} else if (!strcmp(cmd, "remove-ruleset") && r->argc == 0) {
-		if (!ctl_may_change(b, r, out))
+		if (!ctl_may_change(r, out))
 			return -1;
 		return remove_ruleset(b, r, out);
 	} else if (!strcmp(cmd, "reload") && r->argc == 0) {
-		if (!ctl_may_change(b, r, out))
+		if (!ctl_may_change(r, out))
 			return -1;
 		log_info("reload requested over the control socket by pid %d "
 			 "uid %d",

@@ -186,7 +186,7 @@ struct live {
 	const char *table;
 	bool exists;
 	uint32_t flags;
-	struct names chains; /* flags: 1 for a base chain */
+	struct names chains; /* flags: LIVE_* */
 	struct names sets;   /* named sets only */
 	struct names objs;   /* counters */
 	struct nft_counter *ctr;
@@ -210,9 +210,8 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* A live chain's flags in struct live: base chain, and what of a base
- * chain differs from how the ruleset makes them. */
-#define LIVE_BASE	 1u
+/* A live chain's flags in struct live: what of a base chain differs from
+ * how the ruleset makes them. */
 #define LIVE_POLICY_DIFF 2u
 #define LIVE_PRIO_DIFF	 4u
 
@@ -220,7 +219,7 @@ static uint32_t chain_flags(const struct nftnl_chain *c)
 {
 	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM))
 		return 0;
-	uint32_t f = LIVE_BASE;
+	uint32_t f = 0;
 	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ||
 	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_ACCEPT)
 		f |= LIVE_POLICY_DIFF;
@@ -832,11 +831,50 @@ static int batch_flush(struct batch *b, const char *table)
 	return 0;
 }
 
+/* What set_elems_walk() hands each element to: non-zero on failure. */
+typedef int (*elem_fn)(void *arg, const uint8_t *key, size_t len, bool end,
+		       const char *jump);
+
+/*
+ * Set @idx's elements as the kernel holds them, from element *@i on, at
+ * most @max of them (*@i moves past them): for an interval set, each
+ * range's start (with its chain, in a map) and the end after it, and
+ * before the first, as nft opens such a set, an end at zero unless the
+ * first range starts there. Returns non-zero if @fn failed for any.
+ */
+static int set_elems_walk(const struct ruleset *rs, int idx, size_t *i,
+			  size_t max, elem_fn fn, void *arg)
+{
+	const struct rs_set *s = &rs->sets[idx];
+	size_t len = ruleset_key_len(s->key);
+	uint8_t next[16];
+	int fail = 0;
+
+	if (*i == 0 && s->n_elems && !key_is_zero(s->elems[0].lo, len)) {
+		memset(next, 0, sizeof(next));
+		fail |= fn(arg, next, len, true, NULL);
+	}
+	for (size_t k = 0; k < max && *i < s->n_elems; k++, ++*i) {
+		const struct rs_elem *e = &s->elems[*i];
+		const char *jump = s->is_map ? rs->chains[e->chain].name : NULL;
+
+		fail |= fn(arg, e->lo, len, false, jump);
+		if (key_next(e->hi, len, next))
+			fail |= fn(arg, next, len, true, NULL);
+	}
+	return fail;
+}
+
+static int elem_to_set(void *ns, const uint8_t *key, size_t len, bool end,
+		       const char *jump)
+{
+	return elem_add(ns, key, len, end, jump);
+}
+
 /* The set and its elements, ELEMS_PER_MSG per message, as nft sends them. */
 static int batch_set(struct batch *b, const struct ruleset *rs, int idx)
 {
 	const struct rs_set *s = &rs->sets[idx];
-	size_t len = ruleset_key_len(s->key);
 	struct nftnl_set *ns = set_build(rs, idx);
 	char *p =
 	    batch_room(b, "set", s->anonymous ? "(anonymous)" : s->name, NULL);
@@ -852,9 +890,7 @@ static int batch_set(struct batch *b, const struct ruleset *rs, int idx)
 	nftnl_set_free(ns);
 
 	size_t i = 0;
-	bool lead = s->n_elems && !key_is_zero(s->elems[0].lo, len);
 	while (i < s->n_elems) {
-		uint8_t next[16];
 		ns = nftnl_set_alloc();
 		p = batch_room(b, "elements of set",
 			       s->anonymous ? "(anonymous)" : s->name, NULL);
@@ -866,22 +902,8 @@ static int batch_set(struct batch *b, const struct ruleset *rs, int idx)
 		nftnl_set_set_str(ns, NFTNL_SET_TABLE, rs->table);
 		nftnl_set_set_str(ns, NFTNL_SET_NAME, set_nl_name(s));
 		nftnl_set_set_u32(ns, NFTNL_SET_ID, (uint32_t)idx + 1);
-		int fail = 0;
-		if (lead) {
-			/* nft opens an interval set with an end at zero. */
-			memset(next, 0, sizeof(next));
-			fail |= elem_add(ns, next, len, true, NULL);
-			lead = false;
-		}
-		for (size_t k = 0; k < ELEMS_PER_MSG && i < s->n_elems;
-		     k++, i++) {
-			const struct rs_elem *e = &s->elems[i];
-			const char *jump =
-			    s->is_map ? rs->chains[e->chain].name : NULL;
-			fail |= elem_add(ns, e->lo, len, false, jump);
-			if (key_next(e->hi, len, next))
-				fail |= elem_add(ns, next, len, true, NULL);
-		}
+		int fail = set_elems_walk(rs, idx, &i, ELEMS_PER_MSG,
+					  elem_to_set, ns);
 		nlh = nftnl_set_nlmsg_build_hdr(
 		    p, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, b->seq);
 		nftnl_set_elems_nlmsg_build_payload(nlh, ns);
@@ -1446,28 +1468,18 @@ static int str_cmp(const void *a, const void *b)
 }
 
 /* The elements of set @idx as batch_set() sends them. */
+static int elem_to_list(void *l, const uint8_t *key, size_t len, bool end,
+			const char *jump)
+{
+	return elem_list_add(l, elem_text(key, len, end, jump));
+}
+
 static int elems_expected(const struct ruleset *rs, int idx,
 			  struct elem_list *l)
 {
-	const struct rs_set *s = &rs->sets[idx];
-	size_t len = ruleset_key_len(s->key);
-	uint8_t next[16];
-	int fail = 0;
+	size_t i = 0;
 
-	if (s->n_elems && !key_is_zero(s->elems[0].lo, len)) {
-		memset(next, 0, sizeof(next));
-		fail |= elem_list_add(l, elem_text(next, len, true, NULL));
-	}
-	for (size_t i = 0; i < s->n_elems; i++) {
-		const struct rs_elem *e = &s->elems[i];
-		const char *jump = s->is_map ? rs->chains[e->chain].name : NULL;
-
-		fail |= elem_list_add(l, elem_text(e->lo, len, false, jump));
-		if (key_next(e->hi, len, next))
-			fail |= elem_list_add(l,
-					      elem_text(next, len, true, NULL));
-	}
-	return fail ? -1 : 0;
+	return set_elems_walk(rs, idx, &i, SIZE_MAX, elem_to_list, l) ? -1 : 0;
 }
 
 static int elem_cb(const struct nlmsghdr *nlh, void *data)

@@ -51,16 +51,22 @@ static const scmp_datum_t ns_flags[] = {
 #define CLONE_FLAGS SCMP_A0
 #endif
 
-/* A rule on @ctx, its message into @err on failure. */
-static int rule(scmp_filter_ctx ctx, int nr, unsigned n,
-		const struct scmp_arg_cmp *arg, const char *what, char *err,
-		unsigned len)
+/* A rule answering system call @nr with @errnum when its @n arguments
+ * match @arg; on failure, the message into @err. */
+static int rule(scmp_filter_ctx ctx, int errnum, int nr, unsigned n,
+		const struct scmp_arg_cmp *arg, char *err, unsigned len)
 {
-	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, n, arg);
+	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(errnum), nr, n,
+					arg);
 
-	if (rc < 0)
-		snprintf(err, len, "seccomp rule for %s: %s", what,
-			 strerror(-rc));
+	if (rc < 0) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+							      nr);
+
+		snprintf(err, len, "seccomp rule for %s: %s",
+			 name ? name : "?", strerror(-rc));
+		free(name);
+	}
 	return rc;
 }
 
@@ -70,21 +76,14 @@ static int rules(scmp_filter_ctx ctx, char *err, unsigned len)
 	struct scmp_arg_cmp other =
 	    SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid());
 	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
-	char name[32];
 
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-							   refused[i]);
-
-		snprintf(name, sizeof(name), "%s", s ? s : "?");
-		free(s);
-		if (rule(ctx, refused[i], 0, NULL, name, err, len) < 0)
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (rule(ctx, EPERM, refused[i], 0, NULL, err, len) < 0)
 			return -1;
-	}
-	if (rule(ctx, SCMP_SYS(tgkill), 1, &other, "tgkill", err, len) < 0 ||
-	    rule(ctx, SCMP_SYS(rt_tgsigqueueinfo), 1, &other,
-		 "rt_tgsigqueueinfo", err, len) < 0 ||
-	    rule(ctx, SCMP_SYS(socket), 1, &not_unix, "socket", err, len) < 0)
+	if (rule(ctx, EPERM, SCMP_SYS(tgkill), 1, &other, err, len) < 0 ||
+	    rule(ctx, EPERM, SCMP_SYS(rt_tgsigqueueinfo), 1, &other, err,
+		 len) < 0 ||
+	    rule(ctx, EPERM, SCMP_SYS(socket), 1, &not_unix, err, len) < 0)
 		return -1;
 	/* clone() making a namespace, a flag at a time (a rule compares
 	 * masked bits for equality only); clone3() keeps its flags in
@@ -94,18 +93,11 @@ static int rules(scmp_filter_ctx ctx, char *err, unsigned len)
 		struct scmp_arg_cmp flag = CLONE_FLAGS(
 		    SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
 
-		if (rule(ctx, SCMP_SYS(clone), 1, &flag, "clone", err, len) <
-		    0)
+		if (rule(ctx, EPERM, SCMP_SYS(clone), 1, &flag, err, len) < 0)
 			return -1;
 	}
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
-				  0);
-	if (rc < 0) {
-		snprintf(err, len, "seccomp rule for clone3: %s",
-			 strerror(-rc));
-		return -1;
-	}
-	return 0;
+	return rule(ctx, ENOSYS, SCMP_SYS(clone3), 0, NULL, err, len) < 0 ? -1
+									 : 0;
 }
 
 int sandbox_capture(char *err, unsigned len)
