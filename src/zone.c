@@ -21,7 +21,8 @@
  *   IPv6 /64 is six nodes), becomes one test of up to TEST_BITS_MAX bits:
  *   path compression, so such a /64 costs the root and one test.
  * - Other nodes keep their distinct runs of entries and a bitmap of where
- *   the runs start (struct cnode, one cache line).
+ *   the runs start (struct cnode, one cache line); those of many runs,
+ *   which a bitmap would hardly shrink, keep all their entries (dense).
  * - A root entry with a child carries a filter of the child's first byte,
  *   so the many lookups that pass a child by are decided from the root
  *   entry alone (see trie_lookup()).
@@ -45,13 +46,15 @@
  * An entry is zone + 1, with 0 meaning no zone (the empty table is then
  * all zeroes and calloc builds it), or ENTRY_CHILD | a node. In the flat
  * trie the node is an index into the flat nodes; once compiled it is
- * ENTRY_TEST | a test's index, or a bitmap node's index. ENTRY_TEST means
- * something only with ENTRY_CHILD, so zones keep 31 bits.
+ * ENTRY_TEST | a test's index, ENTRY_DENSE | a dense node's index, or a
+ * bitmap node's index. ENTRY_TEST and ENTRY_DENSE mean something only with
+ * ENTRY_CHILD, so zones keep 31 bits.
  */
 #define ENTRY_CHILD 0x80000000u
 #define ENTRY_TEST  0x40000000u
+#define ENTRY_DENSE 0x20000000u
 #define ENTRY_MASK  0x7fffffffu
-#define INDEX_MASK  0x3fffffffu
+#define INDEX_MASK  0x1fffffffu
 #define ZONE_MAX    ((int)ENTRY_MASK - 1)
 
 /* The IPv4-mapped block ::ffff:0:0/96 as 128-bit numbers. */
@@ -80,6 +83,16 @@ struct cnode {
 
 /* aligned_alloc() needs a size that is a multiple of the alignment. */
 _Static_assert(sizeof(struct cnode) == 64, "a node is one cache line");
+
+/*
+ * A node of more than DENSE_RUNS runs keeps all its NODE_SIZE entries, in
+ * the trie's @dense array: a lookup reads its entry straight away, without
+ * the bitmap, the count of runs and the pool. A node that dense is the
+ * expansion of many prefixes (a /16 cut into /24s of several zones, say),
+ * the kind an address inside the zones meets; as a bitmap node it would
+ * take at least a quarter of the memory anyway.
+ */
+#define DENSE_RUNS 16
 
 /*
  * A test compares the address bits from the current depth on with the top
@@ -117,7 +130,7 @@ _Static_assert(sizeof(struct tnode) == 16, "four tests to a cache line");
 #define FILTER_CHILD 0x100u
 
 /* What a flat node compiles to; for a test, the block that passes it. */
-enum shape { SHAPE_UNIFORM, SHAPE_TEST, SHAPE_BITMAP };
+enum shape { SHAPE_UNIFORM, SHAPE_TEST, SHAPE_BITMAP, SHAPE_DENSE };
 
 struct shape_of {
 	uint8_t shape;
@@ -143,6 +156,8 @@ struct trie {
 	size_t ncnodes;
 	uint32_t *pool;
 	size_t npool;
+	uint32_t *dense; /* ndense * NODE_SIZE entries */
+	size_t ndense;
 };
 
 struct zone_table {
@@ -282,6 +297,10 @@ static __attribute__((noinline)) int trie_descend(const struct trie *tr, u128 x,
 
 			e = test_next(t, w);
 			off += test_bits(t->key);
+		} else if (e & ENTRY_DENSE) {
+			e = tr->dense[(size_t)(e & INDEX_MASK) * NODE_SIZE +
+				      (w >> 56)];
+			off += NODE_BITS;
 		} else {
 			const struct cnode *nd = &tr->cnodes[e & INDEX_MASK];
 			unsigned byte = (unsigned)(w >> 56), wd = byte / 64;
@@ -376,6 +395,8 @@ static struct shape_of node_shape(const uint32_t *e, unsigned runs)
 
 	if (runs == 1) {
 		sh.shape = SHAPE_UNIFORM; /* a child is one entry */
+	} else if (runs > DENSE_RUNS) {
+		sh.shape = SHAPE_DENSE;
 	} else if (runs <= 3 && (node_block(e, e[0], &lo, &size) ||
 				 node_block(e, e[NODE_SIZE - 1], &lo, &size))) {
 		sh.shape = SHAPE_TEST;
@@ -485,12 +506,18 @@ static void node_compile(struct trie *tr, uint32_t flat, struct piece *pc)
 		test_compile(tr, e, sh->lo, sh->size, pc);
 		return;
 	case SHAPE_BITMAP:
+	case SHAPE_DENSE:
 		break;
 	}
 	for (unsigned i = 0; i < NODE_SIZE; i++)
 		c[i] = entry_compile(tr, e[i]);
 	pc->test = false;
-	pc->e = cnode_store(tr, c);
+	if (sh->shape == SHAPE_BITMAP) {
+		pc->e = cnode_store(tr, c);
+		return;
+	}
+	memcpy(tr->dense + tr->ndense * NODE_SIZE, c, sizeof(c));
+	pc->e = ENTRY_CHILD | ENTRY_DENSE | (uint32_t)tr->ndense++;
 }
 
 /*
@@ -528,7 +555,7 @@ static uint64_t root_child(struct trie *tr, uint32_t flat)
  */
 static int trie_alloc_compiled(struct trie *tr)
 {
-	size_t nbitmap = 0, pooled = 0, nchild = 0;
+	size_t nbitmap = 0, pooled = 0, nchild = 0, ndense = 0;
 
 	tr->shapes = calloc(tr->nnodes ? tr->nnodes : 1, sizeof(*tr->shapes));
 	if (!tr->shapes)
@@ -538,6 +565,7 @@ static int trie_alloc_compiled(struct trie *tr)
 		unsigned runs = node_runs(e);
 
 		tr->shapes[n] = node_shape(e, runs);
+		ndense += tr->shapes[n].shape == SHAPE_DENSE;
 		if (tr->shapes[n].shape != SHAPE_BITMAP)
 			continue;
 		nbitmap++;
@@ -556,7 +584,11 @@ static int trie_alloc_compiled(struct trie *tr)
 	tr->cnodes =
 	    aligned_alloc(64, (nbitmap ? nbitmap : 1) * sizeof(*tr->cnodes));
 	tr->pool = calloc(pooled ? pooled : 1, sizeof(*tr->pool));
-	if (!tr->root || !tr->rtests || !tr->tnodes || !tr->cnodes || !tr->pool)
+	tr->dense =
+	    ndense ? reallocarray(NULL, ndense, NODE_SIZE * sizeof(*tr->dense))
+		   : NULL;
+	if (!tr->root || !tr->rtests || !tr->tnodes || !tr->cnodes ||
+	    !tr->pool || (ndense && !tr->dense))
 		return -1;
 	return 0;
 }
@@ -600,6 +632,7 @@ static void trie_free(struct trie *tr)
 	free(tr->tnodes);
 	free(tr->cnodes);
 	free(tr->pool);
+	free(tr->dense);
 }
 
 static bool prefix_valid(const struct zone_prefix *zp)
@@ -731,7 +764,8 @@ size_t zone_table_memory(const struct zone_table *t)
 	       (t->v4.nrtests + t->v6.nrtests) * sizeof(struct tnode) +
 	       (t->v4.ncnodes + t->v6.ncnodes) * sizeof(struct cnode) +
 	       (t->v4.ntnodes + t->v6.ntnodes) * sizeof(struct tnode) +
-	       (t->v4.npool + t->v6.npool) * sizeof(uint32_t);
+	       (t->v4.npool + t->v6.npool) * sizeof(uint32_t) +
+	       (t->v4.ndense + t->v6.ndense) * NODE_SIZE * sizeof(uint32_t);
 }
 
 /*

@@ -597,13 +597,11 @@ static void agree_around(struct agree *ag, const struct addr *a)
 		agree_one(ag, &x);
 }
 
-static void random_agreement(size_t nprefixes, int naddrs)
+/* The table of @p (@nprefixes) against the oracle; frees @p. */
+static void agreement(struct zone_prefix *p, size_t nprefixes, int naddrs)
 {
-	struct zone_prefix *p = calloc(nprefixes, sizeof(*p));
 	struct agree ag = {.p = p, .n = nprefixes};
 
-	ck_assert_ptr_nonnull(p);
-	random_prefixes(p, nprefixes, 8);
 	ag.t = zone_table_build(p, nprefixes);
 	ck_assert_ptr_nonnull(ag.t);
 	ag.nr[0] = get_ranges(ag.t, AF_INET, &ag.r[0]);
@@ -651,6 +649,75 @@ static void random_agreement(size_t nprefixes, int naddrs)
 	zone_table_free((struct zone_table *)ag.t);
 	free(p);
 }
+
+static void random_agreement(size_t nprefixes, int naddrs)
+{
+	struct zone_prefix *p = calloc(nprefixes, sizeof(*p));
+
+	ck_assert_ptr_nonnull(p);
+	random_prefixes(p, nprefixes, 8);
+	agreement(p, nprefixes, naddrs);
+}
+
+/*
+ * Prefixes packed into a few blocks, so that nodes hold many runs and are
+ * kept whole (dense) rather than as bitmaps: in each block, most of the
+ * 256 /24s (IPv4) or /48s (IPv6) of a /16 or /40 in zones that change
+ * from one to the next, some cut further or covered by a shorter one.
+ */
+static void dense_prefixes(struct zone_prefix *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct prefix *q = &p[i].prefix;
+		uint64_t r = rng_next();
+		unsigned block = (unsigned)(r % 3), len;
+
+		memset(q, 0, sizeof(*q));
+		q->addr.family = (r >> 2) & 1 ? AF_INET6 : AF_INET;
+		if (q->addr.family == AF_INET) {
+			q->addr.b[0] = 10;
+			q->addr.b[1] = (uint8_t)block;
+			q->addr.b[2] = (uint8_t)(r >> 8);
+			q->addr.b[3] = (uint8_t)(r >> 16);
+			len = 24;
+		} else {
+			q->addr.b[0] = 0xfd;
+			q->addr.b[4] = (uint8_t)block;
+			q->addr.b[5] = (uint8_t)(r >> 8);
+			q->addr.b[6] = (uint8_t)(r >> 16);
+			q->addr.b[7] = (uint8_t)(r >> 24);
+			len = 48;
+		}
+		switch ((r >> 32) % 8) {
+		case 0:
+			len += 1 + (unsigned)((r >> 40) % 8); /* cut further */
+			break;
+		case 1:
+			len -= 1 + (unsigned)((r >> 40) % 6); /* covering */
+			break;
+		default:
+			break;
+		}
+		q->len = len;
+		mask_host(&q->addr, len);
+		p[i].zone = (int)((r >> 48) % 8);
+	}
+}
+
+START_TEST(test_random_dense)
+{
+	enum { N = 1500 };
+
+	rng_state = 0x5eed0003;
+	for (int round = 0; round < 4; round++) {
+		struct zone_prefix *p = calloc(N, sizeof(*p));
+
+		ck_assert_ptr_nonnull(p);
+		dense_prefixes(p, N);
+		agreement(p, N, 20000);
+	}
+}
+END_TEST
 
 START_TEST(test_random_small)
 {
@@ -1053,6 +1120,7 @@ static Suite *zone_suite(void)
 	tcase_add_test(tc, test_oracle_sanity);
 	tcase_add_test(tc, test_random_small);
 	tcase_add_test(tc, test_random_large);
+	tcase_add_test(tc, test_random_dense);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("compressed");
