@@ -48,6 +48,12 @@ int prefix_parse(const char *s, struct prefix *p, const char **why);
 
 /* Canonical text of @a into @buf; returns its length (without the NUL). */
 size_t addr_text(const struct addr *a, char buf[ADDR_STRLEN]);
+/*
+ * Whether addr_text() may use the processor's vector shuffles (SSSE3) for
+ * IPv6, which it does where they exist; returns the previous setting. For
+ * tests, which check both ways against inet_ntop().
+ */
+bool addr_text_fast(bool on);
 /* Canonical text of @a into @buf (at least ADDR_STRLEN bytes); returns buf. */
 const char *addr_format(const struct addr *a, char *buf, size_t len);
 /* "10.1.0.0/16" form into @buf (at least ADDR_STRLEN + 4 bytes). */

@@ -9,6 +9,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <tmmintrin.h>
+#define ADDR_SSSE3 1
+#endif
 
 #include "addr.h"
 
@@ -235,6 +239,121 @@ put_word(char *p, const char *hex, uint32_t zero, unsigned i)
 	return p + 5 - skip;
 }
 
+#ifdef ADDR_SSSE3
+/*
+ * The same text, for an address with no two zero words in a row, in four
+ * shuffles: each takes the eight hex digits of two words, drops their
+ * leading zeros and puts a ':' after each word. Which shuffle depends on
+ * the leading zeros of the two words, 0 to 3 each: PAIR_MASK(s0, s1) takes
+ * the digits from byte s0 of the first word and byte s1 of the second
+ * (bytes 0-7 of the source); byte 8 of the source is a ':', and -1 writes
+ * a zero. x86-64 has SSSE3 in every processor of the last fifteen years,
+ * but not in its baseline: the code is chosen when the program starts.
+ */
+#define PAIR_N0(s0) (4 - (s0))
+#define PAIR_B(s0, s1, k)                                                      \
+	((k) < PAIR_N0(s0)		     ? (s0) + (k)                      \
+	 : (k) == PAIR_N0(s0)		     ? 8                               \
+	 : (k) < PAIR_N0(s0) + 1 + 4 - (s1)  ? 4 + (s1) + (k)-PAIR_N0(s0) - 1  \
+	 : (k) == PAIR_N0(s0) + 1 + 4 - (s1) ? 8                               \
+					     : -1)
+#define PAIR_MASK(s0, s1)                                                      \
+	{                                                                      \
+		PAIR_B(s0, s1, 0), PAIR_B(s0, s1, 1), PAIR_B(s0, s1, 2),       \
+		    PAIR_B(s0, s1, 3), PAIR_B(s0, s1, 4), PAIR_B(s0, s1, 5),   \
+		    PAIR_B(s0, s1, 6), PAIR_B(s0, s1, 7), PAIR_B(s0, s1, 8),   \
+		    PAIR_B(s0, s1, 9), PAIR_B(s0, s1, 10), PAIR_B(s0, s1, 11), \
+		    PAIR_B(s0, s1, 12), PAIR_B(s0, s1, 13),                    \
+		    PAIR_B(s0, s1, 14), PAIR_B(s0, s1, 15)                     \
+	}
+#define PAIR_MASKS(s0)                                                         \
+	PAIR_MASK(s0, 0), PAIR_MASK(s0, 1), PAIR_MASK(s0, 2), PAIR_MASK(s0, 3)
+
+static const int8_t pair_mask[16][16] __attribute__((aligned(16))) = {
+    PAIR_MASKS(0), PAIR_MASKS(1), PAIR_MASKS(2), PAIR_MASKS(3)};
+
+/* The shuffle of two words whose digits' zero bits are @z (8 bits). */
+#define LEAD(q)	   ((q)&1 ? (q)&2 ? (q)&4 ? 3 : 2 : 1 : 0)
+#define PAIR_IX(z) ((uint8_t)(LEAD((z)&15) * 4 + LEAD((z) >> 4 & 15)))
+#define PAIR_IX4(z)                                                            \
+	PAIR_IX(z), PAIR_IX((z) + 1), PAIR_IX((z) + 2), PAIR_IX((z) + 3)
+#define PAIR_IX16(z)                                                           \
+	PAIR_IX4(z), PAIR_IX4((z) + 4), PAIR_IX4((z) + 8), PAIR_IX4((z) + 12)
+#define PAIR_IX64(z)                                                           \
+	PAIR_IX16(z), PAIR_IX16((z) + 16), PAIR_IX16((z) + 32),                \
+	    PAIR_IX16((z) + 48)
+
+static const uint8_t pair_ix[256] = {PAIR_IX64(0), PAIR_IX64(64),
+				     PAIR_IX64(128), PAIR_IX64(192)};
+
+/* Text length of a pair, both colons counted. */
+static const uint8_t pair_len[16] = {10, 9, 8, 7, 9, 8, 7, 6,
+				     8,	 7, 6, 5, 7, 6, 5, 4};
+
+/* @b's text at @out, which has ADDR_STRLEN bytes; returns the end (NUL).
+ * The last shuffle's store reaches byte 45 at most. */
+__attribute__((target("ssse3"))) static char *
+format_v6_words_ssse3(const uint8_t *b, char *out)
+{
+	const __m128i digits =
+	    _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a',
+			  'b', 'c', 'd', 'e', 'f');
+	const __m128i colons = _mm_set1_epi8(':');
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	__m128i low4 = _mm_set1_epi8(0x0f);
+	__m128i lo = _mm_and_si128(v, low4);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4);
+	/* Each byte's high nibble, then its low one: words 0-3, 4-7. */
+	__m128i n0 = _mm_unpacklo_epi8(hi, lo), n1 = _mm_unpackhi_epi8(hi, lo);
+	uint32_t zero =
+	    (uint32_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(n0, _mm_setzero_si128())) |
+	    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(n1, _mm_setzero_si128()))
+		<< 16;
+	__m128i h0 = _mm_shuffle_epi8(digits, n0);
+	__m128i h1 = _mm_shuffle_epi8(digits, n1);
+	/* Each pair's digits in bytes 0-7, colons above. */
+	__m128i src[4] = {
+	    _mm_unpacklo_epi64(h0, colons), _mm_unpackhi_epi64(h0, colons),
+	    _mm_unpacklo_epi64(h1, colons), _mm_unpackhi_epi64(h1, colons)};
+	char *p = out;
+
+	for (int k = 0; k < 4; k++) {
+		unsigned ix = pair_ix[zero >> 8 * k & 0xff];
+		__m128i m = _mm_load_si128(
+		    (const __m128i *)(const void *)pair_mask[ix]);
+
+		_mm_storeu_si128((__m128i *)(void *)p,
+				 _mm_shuffle_epi8(src[k], m));
+		p += pair_len[ix];
+	}
+	*--p = '\0'; /* over the last colon */
+	return p;
+}
+
+static bool use_ssse3;
+
+__attribute__((constructor)) static void addr_text_init(void)
+{
+	__builtin_cpu_init();
+	use_ssse3 = __builtin_cpu_supports("ssse3");
+}
+
+bool addr_text_fast(bool on)
+{
+	bool was = use_ssse3;
+
+	use_ssse3 = on && __builtin_cpu_supports("ssse3");
+	return was;
+}
+#else
+bool addr_text_fast(bool on)
+{
+	(void)on;
+	return false;
+}
+#endif
+
 /*
  * RFC 5952 text, as glibc's inet_ntop() writes it (which costs a sprintf
  * per word, and the offline audit formats an address per alert): the
@@ -253,6 +372,10 @@ static char *format_v6(const uint8_t *b, char *out)
 	if (zeros & zeros >> 1)
 		blen = longest_run(zeros, &best);
 	if (blen < 2) {
+#ifdef ADDR_SSSE3
+		if (use_ssse3)
+			return format_v6_words_ssse3(b, out);
+#endif
 		uint32_t zero = hex_words(b, hex);
 
 		for (unsigned i = 0; i < 8; i++)

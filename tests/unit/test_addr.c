@@ -16,8 +16,11 @@ static void expect_same_as_libc(const struct addr *a)
 	ck_assert_str_eq(ours, libc);
 }
 
+/* Every IPv6 case, the processor's fast way and the portable way. */
 START_TEST(v6_text_every_zero_pattern)
 {
+	bool was = addr_text_fast(_i == 0);
+
 	/* Every pattern of zero words, with random non-zero words of one
 	 * to four digits, plus the mapped and compatible forms that end in
 	 * a dotted quad. */
@@ -43,6 +46,34 @@ START_TEST(v6_text_every_zero_pattern)
 			}
 		}
 	}
+	addr_text_fast(was);
+}
+END_TEST
+
+/*
+ * Every combination of word widths, one to four digits in each of the
+ * eight words (a lone zero word is one digit), both ways: the fast way
+ * takes two words at once, and each pair of widths is a case of its own.
+ */
+START_TEST(v6_text_every_word_width)
+{
+	bool was = addr_text_fast(_i == 0);
+	struct addr a = {.family = AF_INET6};
+	unsigned seed = 3;
+
+	for (unsigned widths = 0; widths < 1u << 16; widths++) {
+		for (int w = 0; w < 8; w++) {
+			unsigned digits = (widths >> 2 * w & 3) + 1;
+			unsigned lo = digits == 1 ? 0 : 1u << 4 * (digits - 1);
+			unsigned v = lo + (unsigned)rand_r(&seed) %
+					      ((1u << 4 * digits) - lo);
+
+			a.b[2 * w] = (uint8_t)(v >> 8);
+			a.b[2 * w + 1] = (uint8_t)v;
+		}
+		expect_same_as_libc(&a);
+	}
+	addr_text_fast(was);
 }
 END_TEST
 
@@ -131,7 +162,8 @@ static Suite *addr_suite(void)
 	TCase *tc = tcase_create("addr");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, v6_text_every_zero_pattern);
+	tcase_add_loop_test(tc, v6_text_every_zero_pattern, 0, 2);
+	tcase_add_loop_test(tc, v6_text_every_word_width, 0, 2);
 	tcase_add_test(tc, v4_text);
 	tcase_add_test(tc, short_buffer_falls_back);
 	tcase_add_test(tc, prefixes);
