@@ -11,7 +11,9 @@
  * hash of the entry it points to and a bit that says whether that entry
  * has a successor. A lookup then reads an entry (a cache miss: entries
  * are read at random) only when its tag matches or the chain goes on
- * past it; a new key in a bucket of one entry costs no entry read.
+ * past it; a new key in a bucket of one entry reads none, and writes the
+ * link of the entry it goes after. Chains keep the order their entries
+ * came in.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -66,8 +68,8 @@ struct flow_table {
 	_Alignas(64) uint32_t count; /* nodes[0 .. count-1] are in use */
 	uint32_t head;		     /* most recently seen */
 	uint32_t tail;		     /* least recently seen: the next to go */
-	/* Hints: about EVICT_FAR, _MID, _NEAR entries before tail, or NIL */
-	uint32_t far, mid, near;
+	/* Hints: about EVICT_FAR and _MID entries before tail, or NIL */
+	uint32_t far, mid;
 	uint64_t lookups;
 	uint64_t inserts;
 	uint64_t evictions;
@@ -329,7 +331,7 @@ struct flow_table *flow_table_new(size_t max_flows, uint64_t seed)
 		flow_table_free(t);
 		return NULL;
 	}
-	t->head = t->tail = t->far = t->mid = t->near = NIL;
+	t->head = t->tail = t->far = t->mid = NIL;
 	return t;
 }
 
@@ -381,24 +383,43 @@ static uint32_t link_make(const struct flow_table *t, uint32_t i, uint32_t tag,
 	return tag | (next != CHAIN_END ? t->more : 0) | (i + 1);
 }
 
-/* Index of the entry of normalised key @k, hashed @h, or NIL. */
-static uint32_t chain_find(const struct flow_table *t, uint64_t h,
-			   const struct flow_key *k)
+/*
+ * Index of the entry of normalised key @k, hashed @h, or NIL. On a miss,
+ * *@end (when not NULL) is the link that ends the chain: the bucket when
+ * the chain is empty, else the link to its last entry, whose index is
+ * then *@last (NIL for an empty chain).
+ */
+static uint32_t chain_walk(const struct flow_table *t, uint64_t h,
+			   const struct flow_key *k, uint32_t **end,
+			   uint32_t *last)
 {
-	uint32_t l = t->buckets[hash_bucket(t, h)];
+	uint32_t *link = &t->buckets[hash_bucket(t, h)];
 	uint32_t tag = hash_tag(t, h);
 
-	while (l != CHAIN_END) {
-		uint32_t i = link_index(t, l);
+	*last = NIL;
+	while (*link != CHAIN_END) {
+		uint32_t l = *link, i = link_index(t, l);
 
 		if ((l & t->tmask) == tag &&
 		    memcmp(&t->nodes[i].f.key, k, sizeof(*k)) == 0)
 			return i;
-		if (!(l & t->more))
+		if (!(l & t->more)) {
+			*last = i;
 			break;
-		l = t->nodes[i].hnext;
+		}
+		link = &t->nodes[i].hnext;
 	}
+	if (end)
+		*end = link;
 	return NIL;
+}
+
+static uint32_t chain_find(const struct flow_table *t, uint64_t h,
+			   const struct flow_key *k)
+{
+	uint32_t last;
+
+	return chain_walk(t, h, k, NULL, &last);
 }
 
 static void chain_remove(struct flow_table *t, uint32_t i)
@@ -418,24 +439,21 @@ static void chain_remove(struct flow_table *t, uint32_t i)
 
 /*
  * A flood evicts on every packet, and each eviction reads the victim's
- * links, its bucket and the entries of its chain before it, all at random
- * places in memory. The victims to come are known: the entries before the
- * tail. So three hints follow the list, one step per eviction, and each
- * requests what the eviction that reaches it will read, once what it
- * needs to know where that is has arrived:
+ * links and its bucket, at random places in memory (a new key goes to the
+ * end of its chain, so the least recently seen is usually first in its
+ * own and leaves it without a walk). The victims to come are known: the
+ * entries before the tail. So two hints follow the list, one step per
+ * eviction, and each requests what the eviction that reaches it will
+ * read, once what it needs to know where that is has arrived:
  *   EVICT_FAR before the tail, the entry's links (and, a guess, those of
  *     the entry four after it in memory: in a flood, entries are reused
  *     in the order they were taken, so the list runs through memory);
- *   EVICT_MID before, its bucket;
- *   EVICT_NEAR before, the entry at the head of its chain when that is
- *     not the entry itself (a new key goes to the head of its chain, so
- *     the oldest is usually last).
+ *   EVICT_MID before, its bucket.
  * They are only ever hints, each restarted from the tail when it has run
  * off the list (its entry seen again, say) or onto the victim.
  */
 #define EVICT_FAR 16
 #define EVICT_MID 8
-#define EVICT_NEAR 3
 
 static inline __attribute__((always_inline)) void
 prefetch_links(const struct flow_table *t, uint32_t i)
@@ -459,11 +477,9 @@ static void evict_prefetch(struct flow_table *t, uint32_t evicted)
 {
 	uint32_t far = hint_step(t, t->far, evicted, EVICT_FAR);
 	uint32_t mid = hint_step(t, t->mid, evicted, EVICT_MID);
-	uint32_t near = hint_step(t, t->near, evicted, EVICT_NEAR);
 
 	t->far = far;
 	t->mid = mid;
-	t->near = near;
 	if (far != NIL) {
 		prefetch_links(t, far);
 		if (far + 4 < t->capacity)
@@ -471,12 +487,6 @@ static void evict_prefetch(struct flow_table *t, uint32_t evicted)
 	}
 	if (mid != NIL)
 		__builtin_prefetch(&t->buckets[t->nodes[mid].bucket], 1);
-	if (near != NIL) {
-		uint32_t l = t->buckets[t->nodes[near].bucket];
-
-		if (l != CHAIN_END && link_index(t, l) != near)
-			prefetch_links(t, link_index(t, l));
-	}
 }
 
 /* A node for a new entry: an unused one, else the least recently seen. */
@@ -517,18 +527,17 @@ prefetch_node(const struct flow_table *t, uint32_t i)
 }
 
 /*
- * The entry of the chain of @hash a lookup reads first, or NIL: the first
- * one, when its tag matches (*@hit) or when the chain goes on past it.
- * The bucket must be in cache already, or this waits for it.
+ * The first entry of the chain of @hash, or NIL for an empty chain; *@hit
+ * says whether its tag matches. A lookup reads it when the tag matches or
+ * the chain goes on past it, and a new key is linked after it when it is
+ * alone. The bucket must be in cache already, or this waits for it.
  */
 static uint32_t first_read(const struct flow_table *t, uint64_t hash, bool *hit)
 {
 	uint32_t l = t->buckets[hash_bucket(t, hash)];
 
 	*hit = l != CHAIN_END && (l & t->tmask) == hash_tag(t, hash);
-	if (*hit || (l != CHAIN_END && (l & t->more)))
-		return link_index(t, l);
-	return NIL;
+	return l != CHAIN_END ? link_index(t, l) : NIL;
 }
 
 /*
@@ -555,7 +564,8 @@ prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 	if (i == NIL)
 		return;
 	if (stage == 1) {
-		/* Past an entry whose tag differs, only its link is read. */
+		/* Past an entry whose tag differs, only its link is read,
+		 * or written when a new key goes after it. */
 		if (hit)
 			prefetch_node(t, i);
 		else
@@ -606,14 +616,15 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 				   const struct flow_key *key, uint64_t hash,
 				   bool *created)
 {
-	uint32_t b = hash_bucket(t, hash);
+	uint32_t b = hash_bucket(t, hash), last, *end;
+	uint64_t evictions = t->evictions;
 	struct flow_key k;
 	struct flow_node *n;
 	uint32_t i;
 
 	key_normalize(key, &k);
 	t->lookups++;
-	i = chain_find(t, hash, &k);
+	i = chain_walk(t, hash, &k, &end, &last);
 	if (i != NIL) {
 		n = &t->nodes[i];
 		if (t->head != i) {
@@ -626,11 +637,25 @@ struct flow *flow_table_get_hashed(struct flow_table *t,
 	}
 	i = node_take(t);
 	n = &t->nodes[i];
+	/* The entry evicted for it may have been in this very chain. */
+	if (t->evictions != evictions && n->bucket == b)
+		chain_walk(t, hash, &k, &end, &last);
 	memset(&n->f, 0, sizeof(n->f));
 	n->f.key = k;
-	n->hnext = t->buckets[b];
+	n->hnext = CHAIN_END;
 	n->bucket = b;
-	t->buckets[b] = link_make(t, i, hash_tag(t, hash), n->hnext);
+	/*
+	 * At the end of its chain: chains keep the order entries came in,
+	 * so the least recently seen, the next to be evicted, is usually
+	 * first in its chain and leaves it without a walk.
+	 */
+	if (last != NIL) {
+		*end |= t->more;
+		t->nodes[last].hnext =
+		    link_make(t, i, hash_tag(t, hash), CHAIN_END);
+	} else {
+		*end = link_make(t, i, hash_tag(t, hash), CHAIN_END);
+	}
 	lru_push_head(t, i);
 	t->inserts++;
 	if (created)
