@@ -317,7 +317,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	 * another: keep the alert types apart. */
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type,
 			    (uint8_t)pl->type, &pl->key);
-	pl->hash = flow_table_hash(d->flows, &pl->key);
+	/* @hash: by detect_batch_plan(), for the batch's keys at once. */
 }
 
 /* Could the key @pl may answer be in the table (see alerted_port)? */
@@ -590,12 +590,22 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 		n4 += v4;
 		rest -= !v4;
 	}
+	const struct flow_key *key[DETECT_BATCH];
+	uint64_t *hash[DETECT_BATCH];
+	size_t nkeys = 0;
+
 	for (size_t k = 0; k < b->n; k++) {
 		size_t i = order[k];
+		struct detect_plan *pl = &b->plan[i];
 
-		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i],
-			    &b->plan[i]);
+		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i], pl);
+		if (pl->flow && pl->deny) {
+			key[nkeys] = &pl->key;
+			hash[nkeys++] = &pl->hash;
+		}
 	}
+	/* In the same order, so the IPv4 keys come together. */
+	flow_table_hash_n(d->flows, key, hash, nkeys);
 }
 
 /*

@@ -476,6 +476,61 @@ START_TEST(test_many_random)
 END_TEST
 
 /*
+ * Hashing many keys at once gives each key's own hash: runs of one
+ * family of every length from 0 to 9, in turn and at random, with every
+ * field varied (the vector way takes four keys of one family at a time,
+ * and the rest one by one).
+ */
+START_TEST(test_hash_n)
+{
+	enum { N = 4000 };
+	struct flow_table *t = flow_table_new(16, SEED);
+	struct flow_key *keys = calloc(N, sizeof(*keys));
+	uint64_t *got = calloc(N, sizeof(*got));
+	const struct flow_key **kp = calloc(N, sizeof(*kp));
+	uint64_t **hp = calloc(N, sizeof(*hp));
+	uint64_t s = 0x5eedull;
+	size_t n = 0;
+
+	ck_assert(t && keys && got && kp && hp);
+	for (unsigned run = 0; n < N; run++) {
+		unsigned len = run < 20 ? run % 10 : (unsigned)(rnd(&s) % 10);
+		bool v4 = run % 2;
+
+		for (unsigned j = 0; j < len && n < N; j++, n++) {
+			struct flow_key *k = &keys[n];
+
+			*k = key_random(&s);
+			if (v4) {
+				k->family = AF_INET;
+				memset(k->src + 4, 0, 12);
+				memset(k->dst + 4, 0, 12);
+			}
+			k->proto = (uint8_t)rnd(&s);
+			k->port_kind = (uint8_t)(rnd(&s) % 3);
+			k->type = (uint8_t)rnd(&s);
+			kp[n] = k;
+			hp[n] = &got[n];
+		}
+	}
+	for (size_t m = 0; m <= 9; m++) {
+		memset(got, 0, N * sizeof(*got));
+		flow_table_hash_n(t, kp, hp, m);
+		for (size_t i = 0; i < m; i++)
+			ck_assert_uint_eq(got[i], flow_table_hash(t, &keys[i]));
+	}
+	flow_table_hash_n(t, kp, hp, N);
+	for (size_t i = 0; i < N; i++)
+		ck_assert_uint_eq(got[i], flow_table_hash(t, &keys[i]));
+	free(hp);
+	free(kp);
+	free(got);
+	free(keys);
+	flow_table_free(t);
+}
+END_TEST
+
+/*
  * A fixed seed makes bucket placement reproducible; in a four-bucket table
  * chains of several entries are certain, so this walks insertion into,
  * lookup along and eviction from the middle of a chain.
@@ -618,6 +673,7 @@ static Suite *flow_suite(void)
 	tcase_add_test(tc, test_repeat_interval);
 	tcase_add_test(tc, test_repeat_through_table);
 	tcase_add_test(tc, test_many_random);
+	tcase_add_test(tc, test_hash_n);
 	tcase_add_test(tc, test_collisions_fixed_seed);
 	tcase_add_test(tc, test_model);
 	tcase_add_test(tc, test_memory_accounting);
