@@ -265,9 +265,16 @@ static inline unsigned test_bits(uint64_t key)
 	return 63 - (unsigned)__builtin_ctzll(key);
 }
 
-/* The 64 address bits from @off (below 128) on, as one word. */
-static inline uint64_t addr_bits_at(u128 x, unsigned off)
+/*
+ * The 64 address bits from @off (below 128) on, as one word. @v4: @x is an
+ * IPv4 address, whose nodes all sit in its top 32 bits: one 64-bit shift
+ * does, where a 128-bit one takes several instructions.
+ */
+static inline __attribute__((always_inline)) uint64_t
+addr_bits_at(u128 x, unsigned off, bool v4)
 {
+	if (v4)
+		return (uint64_t)(x >> 64) << off;
 	return (uint64_t)((x << off) >> 64);
 }
 
@@ -284,15 +291,15 @@ static inline uint32_t test_next(const struct tnode *t, uint64_t w)
  * node. Inlined: an address inside the zones' networks, as most are where
  * a gateway or mirror port captures, comes here, and a call with a 128-bit
  * argument costs a third of the walk. @x is the address as a number,
- * IPv4 in the top 32 bits. Nodes sit above
+ * IPv4 (@v4) in the top 32 bits. Nodes sit above
  * the address's last bit, so @off stays below 128 while there is a node
  * to read, and a test never compares bits past the address's end.
  */
 static inline __attribute__((always_inline)) int
-trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off)
+trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off, bool v4)
 {
 	while (e & ENTRY_CHILD) {
-		uint64_t w = addr_bits_at(x, off);
+		uint64_t w = addr_bits_at(x, off, v4);
 
 		if (e & ENTRY_TEST) {
 			const struct tnode *t = &tr->tnodes[e & INDEX_MASK];
@@ -326,10 +333,11 @@ trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off)
  * "is there a child?" instead, random addresses would mispredict it every
  * time one lands on a child, and a mispredict costs more than the rest of
  * the lookup. Below the filter, the child's own test (one cache line away
- * at most) often gives the answer. zone_lookup() has one call of it, so
- * that the walk is inlined once.
+ * at most) often gives the answer. zone_lookup() calls it once per family,
+ * so that each family's walk is compiled for its address length.
  */
-static inline int trie_lookup(const struct trie *tr, u128 x)
+static inline __attribute__((always_inline)) int
+trie_lookup(const struct trie *tr, u128 x, bool v4)
 {
 	uint64_t r = tr->root[(unsigned)(x >> (128 - ROOT_BITS))];
 	unsigned next = (unsigned)(x >> (128 - ROOT_BITS - 8)) & 0xff;
@@ -340,11 +348,11 @@ static inline int trie_lookup(const struct trie *tr, u128 x)
 		return (int)(r & ROOT_ZONE) - 1;
 
 	const struct tnode *t = &tr->rtests[(r >> ROOT_CHILD) & 0xffff];
-	uint32_t e = test_next(t, addr_bits_at(x, ROOT_BITS));
+	uint32_t e = test_next(t, addr_bits_at(x, ROOT_BITS, v4));
 
 	if (!(e & ENTRY_CHILD))
 		return (int)e - 1;
-	return trie_descend(tr, x, e, ROOT_BITS + test_bits(t->key));
+	return trie_descend(tr, x, e, ROOT_BITS + test_bits(t->key), v4);
 }
 
 static unsigned node_runs(const uint32_t *e)
@@ -743,26 +751,22 @@ static inline uint64_t be64(const uint8_t *b)
 
 int zone_lookup(const struct zone_table *t, const struct addr *a)
 {
-	const struct trie *tr = &t->v4;
-	u128 x;
+	uint32_t v;
 
-	if (a->family == AF_INET) {
-		uint32_t v;
+	if (a->family == AF_INET6) {
+		u128 x = (u128)be64(a->b) << 64 | be64(a->b + 8);
 
-		memcpy(&v, a->b, sizeof(v));
-		x = (u128)__builtin_bswap32(v) << 96;
-	} else if (a->family == AF_INET6) {
-		x = (u128)be64(a->b) << 64 | be64(a->b + 8);
+		if (x < MAPPED_LO || x > MAPPED_HI)
+			return trie_lookup(&t->v6, x, false);
 		/* A mapped address carries its IPv4 address in the low 32
 		 * bits. */
-		if (x >= MAPPED_LO && x <= MAPPED_HI)
-			x <<= 96;
-		else
-			tr = &t->v6;
+		memcpy(&v, a->b + 12, sizeof(v));
+	} else if (a->family == AF_INET) {
+		memcpy(&v, a->b, sizeof(v));
 	} else {
 		return ZONE_NONE;
 	}
-	return trie_lookup(tr, x);
+	return trie_lookup(&t->v4, (u128)__builtin_bswap32(v) << 96, true);
 }
 
 size_t zone_table_memory(const struct zone_table *t)
