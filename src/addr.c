@@ -114,6 +114,7 @@ static const struct octet_text octets[256] = {OCT64(0), OCT64(64),
 static inline __attribute__((always_inline)) char *
 format_quad(char *p, const uint8_t *b)
 {
+#pragma GCC unroll 4
 	for (int i = 0; i < 4; i++) {
 		memcpy(p, octets[b[i]].s, 4);
 		p += octets[b[i]].len;
@@ -318,6 +319,7 @@ format_v6_words_ssse3(const uint8_t *b, char *out)
 	    _mm_unpacklo_epi64(h1, colons), _mm_unpackhi_epi64(h1, colons)};
 	char *p = out;
 
+#pragma GCC unroll 4
 	for (int k = 0; k < 4; k++) {
 		unsigned ix = pair_ix[zero >> 8 * k & 0xff];
 		__m128i m = _mm_load_si128(

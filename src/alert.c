@@ -277,9 +277,45 @@ INLINE size_t u64_digits(uint64_t v)
  * then read back as a whole to be copied waits for those writes to land,
  * and that wait was a good part of an alert's cost.
  */
-/* The digits of @v at @p, which has room for them; returns their end. */
+/* The digits of @v, below 10 000, at @p; returns their end. */
+INLINE char *put_small(char *p, unsigned v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, digit_pairs + 2 * v, 2);
+		return p + 2;
+	}
+	if (v < 1000) {
+		*p = (char)('0' + v / 100);
+		memcpy(p + 1, digit_pairs + 2 * (v % 100), 2);
+		return p + 3;
+	}
+	memcpy(p, digit_pairs + 2 * (v / 100), 2);
+	memcpy(p + 2, digit_pairs + 2 * (v % 100), 2);
+	return p + 4;
+}
+
+/*
+ * The digits of @v at @p, which has room for them; returns their end.
+ * Ports, ICMP types and most counters have five digits or fewer, and go
+ * without a count of digits or a loop.
+ */
 INLINE char *put_num(char *p, uint64_t v)
 {
+	if (v < 10000)
+		return put_small(p, (unsigned)v);
+	if (v < 100000) {
+		unsigned u = (unsigned)v;
+
+		*p = (char)('0' + u / 10000);
+		u %= 10000;
+		memcpy(p + 1, digit_pairs + 2 * (u / 100), 2);
+		memcpy(p + 3, digit_pairs + 2 * (u % 100), 2);
+		return p + 5;
+	}
 	size_t n = u64_digits(v);
 
 	fmt_u64(p + n, v);

@@ -725,6 +725,27 @@ static void check_cached(struct alert_json_cache *c, const struct alert *a)
 	ck_assert_uint_eq(strlen(got), need / 2 - 1);
 }
 
+/* The numbers of @a in its text, as printf() writes them. */
+static void check_numbers(struct alert_json_cache *c, const struct alert *a)
+{
+	char got[4096], want[128];
+
+	alert_format_json_cached(c, a, got, sizeof(got));
+	snprintf(want, sizeof(want), ",\"packets\":%llu,\"bytes\":%llu}",
+		 (unsigned long long)a->packets, (unsigned long long)a->bytes);
+	ck_assert_msg(strstr(got, want), "%s lacks %s", got, want);
+	if (a->has_ports)
+		snprintf(want, sizeof(want), "\"sport\":%u,", a->sport);
+	else
+		snprintf(want, sizeof(want), "\"icmp_type\":%u,", a->icmp_type);
+	ck_assert_msg(strstr(got, want), "%s lacks %s", got, want);
+	if (a->has_ports)
+		snprintf(want, sizeof(want), "\"dport\":%u,", a->dport);
+	else
+		snprintf(want, sizeof(want), "\"icmp_code\":%u,", a->icmp_code);
+	ck_assert_msg(strstr(got, want), "%s lacks %s", got, want);
+}
+
 START_TEST(test_json_cached_same_text)
 {
 	static const char *const addrs[] = {"10.2.0.7",
@@ -804,11 +825,13 @@ START_TEST(test_json_cached_same_text)
 		a.has_ports = true;
 		a.has_icmp = false;
 		check_cached(c, &a);
+		check_numbers(c, &a);
 		a.has_ports = false;
 		a.has_icmp = true;
 		a.icmp_type = (uint8_t)edges[i];
 		a.icmp_code = (uint8_t)(edges[i] >> 1);
 		check_cached(c, &a);
+		check_numbers(c, &a);
 	}
 	alert_json_cache_free(c);
 }
