@@ -59,6 +59,14 @@ struct policy_result {
  */
 void policy_decide(const struct conf *c, const struct flow_tuple *t,
 		   uint32_t today, struct policy_result *r);
+/*
+ * The same, with the zones of @t's ends (zone_lookup() of its source and
+ * destination) already known: a caller with many tuples looks their
+ * addresses up together, which is faster than one at a time.
+ */
+void policy_decide_in(const struct conf *c, const struct flow_tuple *t,
+		      uint32_t today, int src_zone, int dst_zone,
+		      struct policy_result *r);
 
 /* Does channel @ch, on date @today, permit @t in its forward direction? */
 bool policy_channel_matches(const struct conf *c, int ch,

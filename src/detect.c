@@ -258,9 +258,11 @@ static void answer_key(const struct decoded *p, uint8_t type,
  * The part of a packet's handling that changes nothing (but @day, a
  * cache): zones, policy, keys and their hashes.
  */
+/* Plan @p, whose addresses are in zones @zsrc and @zdst (zone_lookup()). */
 static void detect_plan(const struct detect *d, struct detect_day *day,
 			const struct decoded *p, const struct detect_ctx *ctx,
-			const struct timespec *ts, struct detect_plan *pl)
+			const struct timespec *ts, int zsrc, int zdst,
+			struct detect_plan *pl)
 {
 	const struct conf *c = d->conf;
 
@@ -275,7 +277,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	struct flow_tuple t = p->tuple;
 	t.later_fragment = p->fragment && !p->first_fragment;
 	uint32_t today = detect_today(day, ts->tv_sec);
-	policy_decide(c, &t, today, &pl->r);
+	policy_decide_in(c, &t, today, zsrc, zdst, &pl->r);
 	if (pl->r.verdict == POLICY_REPLY && !may_reply(p))
 		pl->r.verdict = POLICY_DENY;
 	/*
@@ -592,13 +594,31 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 	}
 	const struct flow_key *key[DETECT_BATCH];
 	uint64_t *hash[DETECT_BATCH];
+	int zsrc[DETECT_BATCH], zdst[DETECT_BATCH];
+	const struct zone_table *zt = d->conf->zones_lookup;
 	size_t nkeys = 0;
 
+	/*
+	 * The zones of the packets' addresses first, in one run: lookups
+	 * one after the other overlap their loads, where between the rest
+	 * of planning each waits for its own.
+	 */
+	for (size_t k = 0; k < b->n; k++) {
+		size_t i = order[k];
+		const struct decoded *p = &b->dec[i];
+
+		zsrc[i] = zdst[i] = ZONE_NONE;
+		if (p->l3 != DECODE_L3_IPV4 && p->l3 != DECODE_L3_IPV6)
+			continue;
+		zsrc[i] = zone_lookup(zt, &p->tuple.src);
+		zdst[i] = zone_lookup(zt, &p->tuple.dst);
+	}
 	for (size_t k = 0; k < b->n; k++) {
 		size_t i = order[k];
 		struct detect_plan *pl = &b->plan[i];
 
-		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i], pl);
+		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i], zsrc[i],
+			    zdst[i], pl);
 		if (pl->flow && pl->deny) {
 			key[nkeys] = &pl->key;
 			hash[nkeys++] = &pl->hash;

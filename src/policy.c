@@ -23,12 +23,9 @@ static bool ports_contain(const struct port_range *r, size_t n, uint16_t port)
 }
 
 /* Policy zone of @a: the zone it counts as after same_as, or ZONE_NONE. */
-static int policy_zone_of(const struct conf *c, const struct addr *a,
-			  int *configured)
+/* The zone whose policy configured zone @z follows, or ZONE_NONE. */
+static int policy_zone(const struct conf *c, int z)
 {
-	int z = zone_lookup(c->zones_lookup, a);
-
-	*configured = z;
 	return z == ZONE_NONE ? ZONE_NONE : c->zones[z].policy;
 }
 
@@ -55,18 +52,20 @@ static bool channel_l4_matches(const struct conf_channel *ch,
  * Does channel @ch permit @t, read forwards (client → server) or, with
  * @reply, as the server's answer (server → client)?
  */
+/*
+ * Does @ch permit @t, forward or (@reply) back? @src_zone and @dst_zone
+ * are the policy zones of @t's ends.
+ */
 static bool channel_matches(const struct conf *c, const struct conf_channel *ch,
 			    const struct flow_tuple *t, uint32_t today,
-			    bool reply)
+			    bool reply, int src_zone, int dst_zone)
 {
 	const struct addr *client = reply ? &t->dst : &t->src;
 	const struct addr *server = reply ? &t->src : &t->dst;
-	int zc, zs, cfg;
+	int zc = reply ? dst_zone : src_zone, zs = reply ? src_zone : dst_zone;
 
 	if (ch->expires && today > ch->expires)
 		return false;
-	zc = policy_zone_of(c, client, &cfg);
-	zs = policy_zone_of(c, server, &cfg);
 	if (zc == ZONE_NONE || zs == ZONE_NONE)
 		return false;
 	if (zc != c->zones[ch->from].policy || zs != c->zones[ch->to].policy)
@@ -81,15 +80,28 @@ static bool channel_matches(const struct conf *c, const struct conf_channel *ch,
 bool policy_channel_matches(const struct conf *c, int ch,
 			    const struct flow_tuple *t, uint32_t today)
 {
-	return channel_matches(c, &c->channels[ch], t, today, false);
+	int zs = zone_lookup(c->zones_lookup, &t->src);
+	int zd = zone_lookup(c->zones_lookup, &t->dst);
+
+	return channel_matches(c, &c->channels[ch], t, today, false,
+			       policy_zone(c, zs), policy_zone(c, zd));
 }
 
 void policy_decide(const struct conf *c, const struct flow_tuple *t,
 		   uint32_t today, struct policy_result *r)
 {
-	int ps = policy_zone_of(c, &t->src, &r->src_zone);
-	int pd = policy_zone_of(c, &t->dst, &r->dst_zone);
+	policy_decide_in(c, t, today, zone_lookup(c->zones_lookup, &t->src),
+			 zone_lookup(c->zones_lookup, &t->dst), r);
+}
 
+void policy_decide_in(const struct conf *c, const struct flow_tuple *t,
+		      uint32_t today, int src_zone, int dst_zone,
+		      struct policy_result *r)
+{
+	int ps = policy_zone(c, src_zone), pd = policy_zone(c, dst_zone);
+
+	r->src_zone = src_zone;
+	r->dst_zone = dst_zone;
 	r->channel = -1;
 	if (ps == ZONE_NONE || pd == ZONE_NONE) {
 		r->verdict = POLICY_UNZONED;
@@ -100,14 +112,16 @@ void policy_decide(const struct conf *c, const struct flow_tuple *t,
 		return;
 	}
 	for (size_t i = 0; i < c->n_channels; i++) {
-		if (channel_matches(c, &c->channels[i], t, today, false)) {
+		if (channel_matches(c, &c->channels[i], t, today, false, ps,
+				    pd)) {
 			r->verdict = POLICY_CHANNEL;
 			r->channel = (int)i;
 			return;
 		}
 	}
 	for (size_t i = 0; i < c->n_channels; i++) {
-		if (channel_matches(c, &c->channels[i], t, today, true)) {
+		if (channel_matches(c, &c->channels[i], t, today, true, ps,
+				    pd)) {
 			r->verdict = POLICY_REPLY;
 			r->channel = (int)i;
 			return;
