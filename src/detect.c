@@ -594,31 +594,30 @@ void detect_batch_plan(const struct detect *d, struct detect_batch *b,
 	}
 	const struct flow_key *key[DETECT_BATCH];
 	uint64_t *hash[DETECT_BATCH];
-	int zsrc[DETECT_BATCH], zdst[DETECT_BATCH];
-	const struct zone_table *zt = d->conf->zones_lookup;
+	const struct addr *addr[2 * DETECT_BATCH];
+	int zone[2 * DETECT_BATCH];
 	size_t nkeys = 0;
 
 	/*
 	 * The zones of the packets' addresses first, in one run: lookups
 	 * one after the other overlap their loads, where between the rest
-	 * of planning each waits for its own.
+	 * of planning each waits for its own. Packet k of the order has
+	 * its source's at 2k and its destination's at 2k + 1 (none when it
+	 * is not IP).
 	 */
 	for (size_t k = 0; k < b->n; k++) {
-		size_t i = order[k];
-		const struct decoded *p = &b->dec[i];
+		const struct decoded *p = &b->dec[order[k]];
 
-		zsrc[i] = zdst[i] = ZONE_NONE;
-		if (p->l3 != DECODE_L3_IPV4 && p->l3 != DECODE_L3_IPV6)
-			continue;
-		zsrc[i] = zone_lookup(zt, &p->tuple.src);
-		zdst[i] = zone_lookup(zt, &p->tuple.dst);
+		addr[2 * k] = &p->tuple.src;
+		addr[2 * k + 1] = &p->tuple.dst;
 	}
+	zone_lookup_n(d->conf->zones_lookup, addr, zone, 2 * b->n);
 	for (size_t k = 0; k < b->n; k++) {
 		size_t i = order[k];
 		struct detect_plan *pl = &b->plan[i];
 
-		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i], zsrc[i],
-			    zdst[i], pl);
+		detect_plan(d, &b->day, &b->dec[i], ctx, &b->ts[i], zone[2 * k],
+			    zone[2 * k + 1], pl);
 		if (pl->flow && pl->deny) {
 			key[nkeys] = &pl->key;
 			hash[nkeys++] = &pl->hash;

@@ -749,7 +749,8 @@ static inline uint64_t be64(const uint8_t *b)
 	return __builtin_bswap64(v);
 }
 
-int zone_lookup(const struct zone_table *t, const struct addr *a)
+static inline __attribute__((always_inline)) int
+lookup_one(const struct zone_table *t, const struct addr *a)
 {
 	uint32_t v;
 
@@ -767,6 +768,18 @@ int zone_lookup(const struct zone_table *t, const struct addr *a)
 		return ZONE_NONE;
 	}
 	return trie_lookup(&t->v4, (u128)__builtin_bswap32(v) << 96, true);
+}
+
+int zone_lookup(const struct zone_table *t, const struct addr *a)
+{
+	return lookup_one(t, a);
+}
+
+void zone_lookup_n(const struct zone_table *t, const struct addr *const a[],
+		   int zone[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		zone[i] = lookup_one(t, a[i]);
 }
 
 size_t zone_table_memory(const struct zone_table *t)
