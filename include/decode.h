@@ -54,27 +54,29 @@ enum decode_l3 {
  * @wire_len: the packet's length on the wire (for byte counters)
  */
 struct decoded {
-	bool has_mac;
-	uint8_t src_mac[6];
-	uint8_t dst_mac[6];
-	unsigned n_vlan;
-	uint16_t vlan[2];
+	/* What detection reads of every packet, in its first cache line. */
 	enum decode_l3 l3;
+	uint32_t wire_len;
 	struct flow_tuple tuple;
 	bool has_icmp;
 	uint8_t icmp_type;
 	uint8_t icmp_code;
 	bool fragment;
 	bool first_fragment;
-	uint32_t frag_id;
 	bool truncated;
 	bool has_sighting;
+	bool has_inner;
+	uint8_t tcp_flags;
+	bool has_mac;
+	uint32_t frag_id;
+	/* The rest, read only for the packets that have them. */
+	unsigned n_vlan;
+	uint16_t vlan[2];
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
 	struct addr sight_ip;
 	uint8_t sight_mac[6];
-	bool has_inner;
 	struct flow_tuple inner;
-	uint8_t tcp_flags;
-	uint32_t wire_len;
 };
 
 /*

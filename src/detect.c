@@ -25,6 +25,7 @@ struct detect {
 	detect_alert_fn fn;
 	void *arg;
 	struct detect_pair *pairs; /* (n_zones + 1)² */
+	struct pair_text *texts;   /* of each pair, in the same order */
 	/* Changed per packet, on a cache line of their own. */
 	_Alignas(64) struct detect_stats st;
 	/*
@@ -46,6 +47,16 @@ struct detect {
 	uint64_t alerted_port[65536 / 64];
 };
 
+/* What an alert of a zone pair says of it, worked out once. */
+struct pair_text {
+	const char *src_zone;
+	const char *dst_zone;
+	int severity;
+};
+
+static const char *zone_name(const struct conf *c, int z);
+static int pair_severity(const struct conf *c, int a, int b);
+
 struct detect *detect_new(const struct conf *c, uint64_t seed,
 			  detect_alert_fn fn, void *arg)
 {
@@ -61,11 +72,24 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 	d->arg = arg;
 	d->alerted_port[0] = 1;
 	d->pairs = calloc(n * n, sizeof(*d->pairs));
+	d->texts = calloc(n * n, sizeof(*d->texts));
 	d->flows = flow_table_new(c->max_flows, seed);
 	d->frags = fragmap_new();
-	if (!d->pairs || !d->flows || !d->frags) {
+	if (!d->pairs || !d->texts || !d->flows || !d->frags) {
 		detect_free(d);
 		return NULL;
+	}
+	/* Row and column n - 1 are ZONE_NONE's (see pair_of()). */
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			int zs = i == n - 1 ? ZONE_NONE : (int)i;
+			int zd = j == n - 1 ? ZONE_NONE : (int)j;
+			struct pair_text *t = &d->texts[i * n + j];
+
+			t->src_zone = zone_name(c, zs);
+			t->dst_zone = zone_name(c, zd);
+			t->severity = pair_severity(c, zs, zd);
+		}
 	}
 	return d;
 }
@@ -77,6 +101,7 @@ void detect_free(struct detect *d)
 	flow_table_free(d->flows);
 	fragmap_free(d->frags);
 	free(d->pairs);
+	free(d->texts);
 	free(d);
 }
 
@@ -462,11 +487,13 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 		return;
 
 	alert_from_packet(&a, pl->type, p, ctx, ts);
-	a.severity = pair_severity(c, r->src_zone, r->dst_zone);
+	const struct pair_text *text = &d->texts[pair - d->pairs];
+
+	a.severity = text->severity;
 	if (pl->spoofed)
 		a.severity = pair_severity(c, ctx->iface_zone, r->src_zone);
-	a.src_zone = zone_name(c, r->src_zone);
-	a.dst_zone = zone_name(c, r->dst_zone);
+	a.src_zone = text->src_zone;
+	a.dst_zone = text->dst_zone;
 	a.action = ctx->enforcing ? "dropped" : "observed";
 	a.has_counts = true;
 	a.packets = f->alert_packets;
@@ -672,13 +699,13 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 		for (size_t k = d->n_lookup[i]; k > 0; k--)
 			flow_prefetch_next(d->flows, &pf);
 		/* And the packet and plan a few on, which the thread that
-		 * planned them may still hold in its cache. */
+		 * planned them may still hold in its cache: of the packet,
+		 * the line that holds what applying reads of every one. */
 		if (i + BATCH_AHEAD < b->n) {
 			const char *dec = (const char *)&b->dec[i + BATCH_AHEAD];
 			const char *pl = (const char *)&b->plan[i + BATCH_AHEAD];
 
 			__builtin_prefetch(dec);
-			__builtin_prefetch(dec + sizeof(b->dec[0]) - 1);
 			__builtin_prefetch(pl);
 			__builtin_prefetch(pl + sizeof(b->plan[0]) - 1);
 		}
