@@ -219,24 +219,33 @@ void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
  * wide load of those stalls until the stores have drained), and so that
  * padding needs no clearing.
  */
+static inline uint64_t key_tail(const struct flow_key *k)
+{
+	return (uint64_t)k->family | (uint64_t)k->proto << 8 |
+	       (uint64_t)k->port_kind << 16 | (uint64_t)k->type << 24 |
+	       (uint64_t)k->port << 32;
+}
+
+/* An IPv4 key's first word: both addresses. */
+static inline uint64_t key_v4_addrs(const struct flow_key *k)
+{
+	uint32_t src, dst;
+
+	memcpy(&src, k->src, 4);
+	memcpy(&dst, k->dst, 4);
+	return (uint64_t)src | (uint64_t)dst << 32;
+}
+
 static unsigned key_words(const struct flow_key *k, uint64_t w[5])
 {
-	uint64_t tail = (uint64_t)k->family | (uint64_t)k->proto << 8 |
-			(uint64_t)k->port_kind << 16 | (uint64_t)k->type << 24 |
-			(uint64_t)k->port << 32;
-
 	if (k->family == AF_INET) {
-		uint32_t src, dst;
-
-		memcpy(&src, k->src, 4);
-		memcpy(&dst, k->dst, 4);
-		w[0] = (uint64_t)src | (uint64_t)dst << 32;
-		w[1] = tail;
+		w[0] = key_v4_addrs(k);
+		w[1] = key_tail(k);
 		return 2;
 	}
 	memcpy(w, k->src, 16);
 	memcpy(w + 2, k->dst, 16);
-	w[4] = tail;
+	w[4] = key_tail(k);
 	return 5;
 }
 
@@ -565,14 +574,19 @@ __attribute__((target("avx2"))) static inline __m256i v_rotl16(__m256i x)
 		v2 = _mm256_shuffle_epi32(v2, _MM_SHUFFLE(2, 3, 0, 1));        \
 	} while (0)
 
-/*
- * The hashes of four keys of one family, whose message words (as
- * key_hash() composes them, @words of them) are in @m: m[w][j] is word w
- * of key j.
- */
+/* One message word of four keys, key j in lane j. */
+#define V_WORD(f, k)                                                           \
+	_mm256_set_epi64x((long long)f(k[3]), (long long)f(k[2]),              \
+			  (long long)f(k[1]), (long long)f(k[0]))
+#define SRC_LO(k) le64((k)->src)
+#define SRC_HI(k) le64((k)->src + 8)
+#define DST_LO(k) le64((k)->dst)
+#define DST_HI(k) le64((k)->dst + 8)
+
+/* key_hash() of four keys, all IPv4 (@v4) or none, into *@out[j]. */
 __attribute__((target("avx2"))) static void
-siphash13_x4(const uint8_t sipkey[16], uint64_t m[5][4], unsigned words,
-	     uint64_t out[4])
+hash4(const uint8_t sipkey[16], const struct flow_key *const k[4], bool v4,
+      uint64_t *const out[4])
 {
 	uint64_t k0 = le64(sipkey), k1 = le64(sipkey + 8);
 	__m256i v0 =
@@ -583,13 +597,25 @@ siphash13_x4(const uint8_t sipkey[16], uint64_t m[5][4], unsigned words,
 	    _mm256_set1_epi64x((long long)(k0 ^ 0x6c7967656e657261ull));
 	__m256i v3 =
 	    _mm256_set1_epi64x((long long)(k1 ^ 0x7465646279746573ull));
+	__m256i m[5];
+	unsigned words;
 
+	if (v4) {
+		m[0] = V_WORD(key_v4_addrs, k);
+		m[1] = V_WORD(key_tail, k);
+		words = 2;
+	} else {
+		m[0] = V_WORD(SRC_LO, k);
+		m[1] = V_WORD(SRC_HI, k);
+		m[2] = V_WORD(DST_LO, k);
+		m[3] = V_WORD(DST_HI, k);
+		m[4] = V_WORD(key_tail, k);
+		words = 5;
+	}
 	for (unsigned w = 0; w < words; w++) {
-		__m256i x = _mm256_loadu_si256((const __m256i *)(void *)m[w]);
-
-		v3 = _mm256_xor_si256(v3, x);
+		v3 = _mm256_xor_si256(v3, m[w]);
 		V_SIPROUND(v0, v1, v2, v3);
-		v0 = _mm256_xor_si256(v0, x);
+		v0 = _mm256_xor_si256(v0, m[w]);
 	}
 	/* The last block: no bytes left over, the length in the top byte. */
 	__m256i b =
@@ -603,7 +629,12 @@ siphash13_x4(const uint8_t sipkey[16], uint64_t m[5][4], unsigned words,
 	V_SIPROUND(v0, v1, v2, v3);
 	v0 = _mm256_xor_si256(_mm256_xor_si256(v0, v1),
 			      _mm256_xor_si256(v2, v3));
-	_mm256_storeu_si256((__m256i *)(void *)out, v0);
+
+	uint64_t h[4];
+
+	_mm256_storeu_si256((__m256i *)(void *)h, v0);
+	for (int j = 0; j < 4; j++)
+		*out[j] = h[j];
 }
 #endif
 
@@ -616,26 +647,16 @@ void flow_table_hash_n(const struct flow_table *t,
 #ifdef FLOW_AVX2
 	while (t->avx2 && i + 4 <= n) {
 		bool v4 = key[i]->family == AF_INET;
-		uint64_t m[5][4], w[5], out[4];
-		unsigned words = 0;
-		size_t j;
 
-		for (j = 0; j < 4; j++) {
-			if ((key[i + j]->family == AF_INET) != v4)
-				break;
-			words = key_words(key[i + j], w);
-			for (unsigned k = 0; k < words; k++)
-				m[k][j] = w[k];
-		}
-		if (j < 4) {
+		if ((key[i + 1]->family == AF_INET) != v4 ||
+		    (key[i + 2]->family == AF_INET) != v4 ||
+		    (key[i + 3]->family == AF_INET) != v4) {
 			/* Where the families change: that one the plain way. */
 			*hash[i] = key_hash(t, key[i]);
 			i++;
 			continue;
 		}
-		siphash13_x4(t->sipkey, m, words, out);
-		for (j = 0; j < 4; j++)
-			*hash[i + j] = out[j];
+		hash4(t->sipkey, key + i, v4, hash + i);
 		i += 4;
 	}
 #endif
