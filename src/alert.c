@@ -567,7 +567,7 @@ struct ts_cache {
 
 static _Thread_local struct ts_cache ts_cache;
 
-static bool ts_cache_fresh(const struct ts_cache *c, time_t sec)
+static inline bool ts_cache_fresh(const struct ts_cache *c, time_t sec)
 {
 	return c->valid && c->sec == sec && c->tzname0 == tzname[0] &&
 	       c->tzname1 == tzname[1] && c->timezone == timezone &&
@@ -833,9 +833,8 @@ size_t alert_format_json(const struct alert *a, char *buf, size_t len)
  */
 #define TMPL_SLOTS    512
 #define TMPL_PROBES   8
-#define TMPL_HEAD_MAX 192 /* both multiples of TMPL_COPY */
+#define TMPL_HEAD_MAX 192
 #define TMPL_TAIL_MAX 96
-#define TMPL_COPY     32
 
 struct tmpl {
 	/* The fields the text is made of: its key in the table. */
@@ -870,16 +869,16 @@ void alert_json_cache_free(struct alert_json_cache *c)
 
 /*
  * Room a line of the fast way may take: the time, its two runs at their
- * longest, two addresses with their keys and ports, ICMP type and code,
- * two counters of 20 digits, and the TMPL_COPY bytes that copying the
- * runs a block at a time may write past their end.
+ * longest (each copied whole, whatever its length: see put_run()), two
+ * addresses with their keys and ports, ICMP type and code, and two
+ * counters of 20 digits.
  */
 #define FLOW_JSON_ROOM                                                         \
-	(sizeof("{\"ts\":\"\"") + TS_TEXT_MAX + 2 * ADDR_STRLEN +                \
+	(sizeof("{\"ts\":\"\"") + TS_TEXT_MAX + 2 * ADDR_STRLEN +              \
 	 sizeof("\",\"sport\":65535,\"dst\":\"\",\"dport\":65535") +           \
 	 sizeof(",\"icmp_type\":255,\"icmp_code\":255") +                      \
 	 2 * sizeof("18446744073709551615,\"bytes\":") + sizeof("}") +         \
-	 TMPL_HEAD_MAX + TMPL_TAIL_MAX + TMPL_COPY)
+	 TMPL_HEAD_MAX + TMPL_TAIL_MAX)
 
 /* The hash of @a's kind: its slot in the top bits, never 0. */
 static uint64_t tmpl_hash(const struct alert *a)
@@ -932,11 +931,14 @@ static void tmpl_make(struct tmpl *t, const struct alert *a)
 	t->tail_len = (uint16_t)o.pos;
 }
 
-/* @n bytes of a run, TMPL_COPY at a time: up to TMPL_COPY - 1 past. */
-INLINE char *put_run(char *p, const char *run, size_t n)
+/*
+ * A run of @n bytes, copied whole (@size bytes, the most it can hold):
+ * straight-line stores are cheaper than a loop over a length that
+ * changes from alert to alert, and what lies past @n is written over next.
+ */
+INLINE char *put_run(char *p, const char *run, size_t n, size_t size)
 {
-	for (size_t i = 0; i < n; i += TMPL_COPY)
-		memcpy(p + i, run + i, TMPL_COPY);
+	memcpy(p, run, size);
 	return p + n;
 }
 
@@ -955,7 +957,7 @@ static char *flow_json(const struct tmpl *t, const struct alert *a, char *p)
 	p = ts_text(p, &a->ts);
 	*p++ = '"';
 
-	p = put_run(p, t->head, t->head_len);
+	p = put_run(p, t->head, t->head_len, sizeof(t->head));
 	p += addr_text(&a->src, p);
 	if (a->has_ports) {
 		p = PUT_LIT(p, "\",\"sport\":");
@@ -975,7 +977,7 @@ static char *flow_json(const struct tmpl *t, const struct alert *a, char *p)
 		p = PUT_LIT(p, ",\"icmp_code\":");
 		p = put_num(p, a->icmp_code);
 	}
-	p = put_run(p, t->tail, t->tail_len);
+	p = put_run(p, t->tail, t->tail_len, sizeof(t->tail));
 	p = put_num(p, a->packets);
 	p = PUT_LIT(p, ",\"bytes\":");
 	p = put_num(p, a->bytes);
