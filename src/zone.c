@@ -291,28 +291,32 @@ static inline uint32_t test_next(const struct tnode *t, uint64_t w)
  * node. Inlined: an address inside the zones' networks, as most are where
  * a gateway or mirror port captures, comes here, and a call with a 128-bit
  * argument costs a third of the walk. @x is the address as a number,
- * IPv4 (@v4) in the top 32 bits. Nodes sit above
- * the address's last bit, so @off stays below 128 while there is a node
- * to read, and a test never compares bits past the address's end.
+ * IPv4 (@v4) in the top 32 bits, and @bytes the same in network order,
+ * from which a node takes its byte without a shift. Nodes sit above the
+ * address's last bit, so @off stays below 128 (32 for IPv4) while there is
+ * a node to read, and a test never compares bits past the address's end.
  */
 static inline __attribute__((always_inline)) int
-trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off, bool v4)
+trie_descend(const struct trie *tr, u128 x, const uint8_t *bytes, uint32_t e,
+	     unsigned off, bool v4)
 {
 	while (e & ENTRY_CHILD) {
-		uint64_t w = addr_bits_at(x, off, v4);
-
 		if (e & ENTRY_TEST) {
 			const struct tnode *t = &tr->tnodes[e & INDEX_MASK];
 
-			e = test_next(t, w);
+			e = test_next(t, addr_bits_at(x, off, v4));
 			off += test_bits(t->key);
-		} else if (e & ENTRY_DENSE) {
+			continue;
+		}
+		/* A node starts on a byte boundary: its index is a byte. */
+		unsigned byte = bytes[off / 8];
+
+		if (e & ENTRY_DENSE) {
 			e = tr->dense[(size_t)(e & INDEX_MASK) * NODE_SIZE +
-				      (w >> 56)];
-			off += NODE_BITS;
+				      byte];
 		} else {
 			const struct cnode *nd = &tr->cnodes[e & INDEX_MASK];
-			unsigned byte = (unsigned)(w >> 56), wd = byte / 64;
+			unsigned wd = byte / 64;
 			uint64_t upto =
 			    nd->bm[wd] & (~0ull >> (63 - byte % 64));
 			unsigned run = nd->before[wd] + popcount64(upto) - 1;
@@ -320,8 +324,8 @@ trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off, bool v4)
 			e = nd->base == CNODE_INLINED
 				? nd->inl[run]
 				: tr->pool[nd->base + run];
-			off += NODE_BITS;
 		}
+		off += NODE_BITS;
 	}
 	return (int)e - 1;
 }
@@ -337,7 +341,7 @@ trie_descend(const struct trie *tr, u128 x, uint32_t e, unsigned off, bool v4)
  * so that each family's walk is compiled for its address length.
  */
 static inline __attribute__((always_inline)) int
-trie_lookup(const struct trie *tr, u128 x, bool v4)
+trie_lookup(const struct trie *tr, u128 x, const uint8_t *bytes, bool v4)
 {
 	uint64_t r = tr->root[(unsigned)(x >> (128 - ROOT_BITS))];
 	unsigned next = (unsigned)(x >> (128 - ROOT_BITS - 8)) & 0xff;
@@ -352,7 +356,7 @@ trie_lookup(const struct trie *tr, u128 x, bool v4)
 
 	if (!(e & ENTRY_CHILD))
 		return (int)e - 1;
-	return trie_descend(tr, x, e, ROOT_BITS + test_bits(t->key), v4);
+	return trie_descend(tr, x, bytes, e, ROOT_BITS + test_bits(t->key), v4);
 }
 
 static unsigned node_runs(const uint32_t *e)
@@ -752,22 +756,22 @@ static inline uint64_t be64(const uint8_t *b)
 static inline __attribute__((always_inline)) int
 lookup_one(const struct zone_table *t, const struct addr *a)
 {
+	const uint8_t *v4 = a->b;
 	uint32_t v;
 
 	if (a->family == AF_INET6) {
 		u128 x = (u128)be64(a->b) << 64 | be64(a->b + 8);
 
 		if (x < MAPPED_LO || x > MAPPED_HI)
-			return trie_lookup(&t->v6, x, false);
+			return trie_lookup(&t->v6, x, a->b, false);
 		/* A mapped address carries its IPv4 address in the low 32
 		 * bits. */
-		memcpy(&v, a->b + 12, sizeof(v));
-	} else if (a->family == AF_INET) {
-		memcpy(&v, a->b, sizeof(v));
-	} else {
+		v4 = a->b + 12;
+	} else if (a->family != AF_INET) {
 		return ZONE_NONE;
 	}
-	return trie_lookup(&t->v4, (u128)__builtin_bswap32(v) << 96, true);
+	memcpy(&v, v4, sizeof(v));
+	return trie_lookup(&t->v4, (u128)__builtin_bswap32(v) << 96, v4, true);
 }
 
 int zone_lookup(const struct zone_table *t, const struct addr *a)
