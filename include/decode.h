@@ -40,7 +40,8 @@ enum decode_l3 {
  * @n_vlan: VLAN tags seen (at most 2 stored in @vlan, outer first)
  * @l3: what the network layer was
  * @tuple: addresses, protocol and ports (IPv4/IPv6 only); tuple.has_ports
- *         is false for non-first fragments and truncated transport headers
+ *         is false for non-first fragments and truncated transport headers,
+ *         and tuple.later_fragment true for the former
  * @has_icmp: @icmp_type / @icmp_code are valid (ICMP or ICMPv6)
  * @fragment: the packet is an IP fragment; @first_fragment when offset 0;
  *            @frag_id its datagram's identification (16 bits for IPv4)

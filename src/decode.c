@@ -629,5 +629,7 @@ int decode_packet(int linktype, const uint8_t *pkt, uint32_t caplen,
 	default:
 		return -1;
 	}
+	/* A later fragment's policy is its addresses' (see policy.h). */
+	d->tuple.later_fragment = d->fragment && !d->first_fragment;
 	return 0;
 }

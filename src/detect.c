@@ -124,7 +124,7 @@ static uint32_t detect_today(struct detect_day *day, time_t t)
  * destinations, unspecified or link-local sources. It is not a flow
  * between zones, so it is not classified (DHCP, ND, mDNS, ...).
  */
-static bool addr_is_local_scope(const struct addr *a, bool as_dst)
+static inline bool addr_is_local_scope(const struct addr *a, bool as_dst)
 {
 	if (a->family == AF_INET) {
 		if (a->b[0] == 169 && a->b[1] == 254)
@@ -299,10 +299,8 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 		return;
 	pl->flow = true;
 
-	struct flow_tuple t = p->tuple;
-	t.later_fragment = p->fragment && !p->first_fragment;
 	uint32_t today = detect_today(day, ts->tv_sec);
-	policy_decide_in(c, &t, today, zsrc, zdst, &pl->r);
+	policy_decide_in(c, &p->tuple, today, zsrc, zdst, &pl->r);
 	if (pl->r.verdict == POLICY_REPLY && !may_reply(p))
 		pl->r.verdict = POLICY_DENY;
 	/*

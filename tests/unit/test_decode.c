@@ -268,6 +268,7 @@ START_TEST(test_ethernet_ipv4_tcp)
 	/* DF alone is not a fragment. */
 	ck_assert(!d.fragment);
 	ck_assert(!d.first_fragment);
+	ck_assert(!d.tuple.later_fragment);
 	ck_assert(!d.truncated);
 	ck_assert(!d.has_sighting);
 }
@@ -652,6 +653,7 @@ START_TEST(test_ipv4_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(d.first_fragment);
+	ck_assert(!d.tuple.later_fragment);
 	assert_ports(&d, 4444, 53);
 	ck_assert_uint_eq(d.frag_id, 0x1234);
 
@@ -661,6 +663,7 @@ START_TEST(test_ipv4_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(!d.first_fragment);
+	ck_assert(d.tuple.later_fragment);
 	assert_v4_tuple(&d, IPPROTO_UDP);
 	ck_assert(!d.tuple.has_ports);
 	ck_assert_uint_eq(d.frag_id, 0x1234);
@@ -670,6 +673,7 @@ START_TEST(test_ipv4_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(!d.first_fragment);
+	ck_assert(d.tuple.later_fragment);
 	ck_assert(!d.tuple.has_ports);
 
 	/* ICMP in a non-first fragment: no type/code either. */
@@ -870,6 +874,7 @@ START_TEST(test_ipv6_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(d.first_fragment);
+	ck_assert(!d.tuple.later_fragment);
 	assert_v6_tuple(&d, IPPROTO_TCP);
 	assert_ports(&d, 3389, 60000);
 	ck_assert_uint_eq(d.frag_id, 0xdeadbeef);
@@ -879,6 +884,7 @@ START_TEST(test_ipv6_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(!d.first_fragment);
+	ck_assert(d.tuple.later_fragment);
 	assert_v6_tuple(&d, IPPROTO_TCP);
 	ck_assert(!d.tuple.has_ports);
 	ck_assert_uint_eq(d.tcp_flags, 0);
@@ -889,6 +895,7 @@ START_TEST(test_ipv6_fragments)
 	run(DECODE_LINK_ETHERNET, &p, &d);
 	ck_assert(d.fragment);
 	ck_assert(!d.first_fragment);
+	ck_assert(d.tuple.later_fragment);
 	ck_assert(!d.tuple.has_ports);
 
 	/* ICMPv6 in a non-first fragment: no type/code. */
