@@ -11,6 +11,9 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "decode.h"
 
@@ -593,17 +596,37 @@ bool decode_linktype_supported(int linktype)
 	}
 }
 
-int decode_packet(int linktype, const uint8_t *pkt, uint32_t caplen,
-		  uint32_t wire_len, struct decoded *d)
+/*
+ * Zero @d. Not with memset(), which the compiler makes a string
+ * instruction whose start-up cost, for a hundred bytes, is half the
+ * decoding of a packet, nor by copying a zeroed one, which loads what it
+ * stores: with SSE2, vector stores of zero.
+ */
+static inline void decoded_clear(struct decoded *d)
 {
-	/*
-	 * Cleared by copying a zeroed one rather than with memset(), which
-	 * the compiler makes a string instruction whose start-up cost, for
-	 * a hundred bytes, is half the decoding of a packet.
-	 */
+#if defined(__SSE2__)
+	char *p = (char *)d;
+	__m128i z = _mm_setzero_si128();
+	size_t i;
+
+	/* Hidden from the compiler, which would make the stores a memset(). */
+	__asm__("" : "+x"(z));
+#pragma GCC unroll 16
+	for (i = 0; i + 16 <= sizeof(*d); i += 16)
+		_mm_storeu_si128((__m128i *)(void *)(p + i), z);
+	if (i < sizeof(*d)) /* the rest, in one store ending at the end */
+		_mm_storeu_si128((__m128i *)(void *)(p + sizeof(*d) - 16), z);
+#else
 	static const struct decoded zero;
 
 	*d = zero;
+#endif
+}
+
+int decode_packet(int linktype, const uint8_t *pkt, uint32_t caplen,
+		  uint32_t wire_len, struct decoded *d)
+{
+	decoded_clear(d);
 	d->wire_len = wire_len;
 	switch (linktype) {
 	case DECODE_LINK_ETHERNET:
