@@ -54,8 +54,22 @@ struct pair_text {
 	int severity;
 };
 
-static const char *zone_name(const struct conf *c, int z);
-static int pair_severity(const struct conf *c, int a, int b);
+static const char *zone_name(const struct conf *c, int z)
+{
+	return z == ZONE_NONE ? "none" : c->zones[z].name;
+}
+
+/* The more severe (numerically lower) of two zones' severities. */
+static int pair_severity(const struct conf *c, int a, int b)
+{
+	int sev = LOG_WARNING;
+
+	if (a != ZONE_NONE && c->zones[a].severity < sev)
+		sev = c->zones[a].severity;
+	if (b != ZONE_NONE && c->zones[b].severity < sev)
+		sev = c->zones[b].severity;
+	return sev;
+}
 
 struct detect *detect_new(const struct conf *c, uint64_t seed,
 			  detect_alert_fn fn, void *arg)
@@ -142,23 +156,6 @@ static inline bool addr_is_local_scope(const struct addr *a, bool as_dst)
 		return a->b[0] == 0xff;
 	static const uint8_t unspec[16];
 	return !memcmp(a->b, unspec, 16);
-}
-
-static const char *zone_name(const struct conf *c, int z)
-{
-	return z == ZONE_NONE ? "none" : c->zones[z].name;
-}
-
-/* The more severe (numerically lower) of two zones' severities. */
-static int pair_severity(const struct conf *c, int a, int b)
-{
-	int sev = LOG_WARNING;
-
-	if (a != ZONE_NONE && c->zones[a].severity < sev)
-		sev = c->zones[a].severity;
-	if (b != ZONE_NONE && c->zones[b].severity < sev)
-		sev = c->zones[b].severity;
-	return sev;
 }
 
 static struct detect_pair *pair_of(struct detect *d, int src, int dst)
@@ -281,9 +278,9 @@ static void answer_key(const struct decoded *p, uint8_t type,
 
 /*
  * The part of a packet's handling that changes nothing (but @day, a
- * cache): zones, policy, keys and their hashes.
+ * cache): policy and the flow key, for @p, whose addresses are in zones
+ * @zsrc and @zdst (zone_lookup()). The key's hash is detect_batch_plan()'s.
  */
-/* Plan @p, whose addresses are in zones @zsrc and @zdst (zone_lookup()). */
 static void detect_plan(const struct detect *d, struct detect_day *day,
 			const struct decoded *p, const struct detect_ctx *ctx,
 			const struct timespec *ts, int zsrc, int zdst,
@@ -342,7 +339,6 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 	 * another: keep the alert types apart. */
 	flow_key_from_tuple(&p->tuple, p->has_icmp, p->icmp_type,
 			    (uint8_t)pl->type, &pl->key);
-	/* @hash: by detect_batch_plan(), for the batch's keys at once. */
 }
 
 /* Could the key @pl may answer be in the table (see alerted_port)? */
