@@ -287,9 +287,14 @@ static const int8_t pair_mask[16][16] __attribute__((aligned(16))) = {
 static const uint8_t pair_ix[256] = {PAIR_IX64(0), PAIR_IX64(64),
 				     PAIR_IX64(128), PAIR_IX64(192)};
 
-/* Text length of a pair, both colons counted. */
-static const uint8_t pair_len[16] = {10, 9, 8, 7, 9, 8, 7, 6,
-				     8,	 7, 6, 5, 7, 6, 5, 4};
+/* Text length of pair shuffle @ix, both colons counted. */
+#define PAIR_LEN(ix) (10 - (ix) / 4 - (ix) % 4)
+#define PAIR_LENS(s0)                                                          \
+	PAIR_LEN(4 * (s0)), PAIR_LEN(4 * (s0) + 1), PAIR_LEN(4 * (s0) + 2),    \
+	    PAIR_LEN(4 * (s0) + 3)
+
+static const uint8_t pair_len[16] = {PAIR_LENS(0), PAIR_LENS(1), PAIR_LENS(2),
+				     PAIR_LENS(3)};
 
 /* @b's text at @out, which has ADDR_STRLEN bytes; returns the end (NUL).
  * The last shuffle's store reaches byte 45 at most. */

@@ -212,12 +212,12 @@ void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
 }
 
 /*
- * The words a key is hashed as, over only the bytes that mean something:
- * an IPv4 key (most of them) is two SipHash blocks rather than five; 2 or
- * 5 returned. The words are composed from the fields, not read as one run
- * of the key's bytes, which were just written a byte or two at a time (a
- * wide load of those stalls until the stores have drained), and so that
- * padding needs no clearing.
+ * A key is hashed as words made of only the bytes that mean something: an
+ * IPv4 key (most of them) is two SipHash blocks rather than five. The
+ * words are composed from the fields, not read as one run of the key's
+ * bytes, which were just written a byte or two at a time (a wide load of
+ * those stalls until the stores have drained), and so that padding needs
+ * no clearing. The last word: family .. port.
  */
 static inline uint64_t key_tail(const struct flow_key *k)
 {
@@ -236,26 +236,19 @@ static inline uint64_t key_v4_addrs(const struct flow_key *k)
 	return (uint64_t)src | (uint64_t)dst << 32;
 }
 
-static unsigned key_words(const struct flow_key *k, uint64_t w[5])
-{
-	if (k->family == AF_INET) {
-		w[0] = key_v4_addrs(k);
-		w[1] = key_tail(k);
-		return 2;
-	}
-	memcpy(w, k->src, 16);
-	memcpy(w + 2, k->dst, 16);
-	w[4] = key_tail(k);
-	return 5;
-}
-
+/* Each case inlined with its length a constant. */
 static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	uint64_t w[5];
 
-	/* Two cases, each inlined with its length a constant. */
-	if (key_words(k, w) == 2)
+	if (k->family == AF_INET) {
+		w[0] = key_v4_addrs(k);
+		w[1] = key_tail(k);
 		return siphash(t->sipkey, w, 16, 1, 3);
+	}
+	memcpy(w, k->src, 16);
+	memcpy(w + 2, k->dst, 16);
+	w[4] = key_tail(k);
 	return siphash(t->sipkey, w, 40, 1, 3);
 }
 

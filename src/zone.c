@@ -337,7 +337,7 @@ trie_descend(const struct trie *tr, u128 x, const uint8_t *bytes, uint32_t e,
  * "is there a child?" instead, random addresses would mispredict it every
  * time one lands on a child, and a mispredict costs more than the rest of
  * the lookup. Below the filter, the child's own test (one cache line away
- * at most) often gives the answer. zone_lookup() calls it once per family,
+ * at most) often gives the answer. lookup_one() calls it once per family,
  * so that each family's walk is compiled for its address length.
  */
 static inline __attribute__((always_inline)) int
