@@ -174,6 +174,15 @@ void flow_prefetch_begin(const struct flow_table *t, struct flow_prefetch *pf,
  * walk counts list entries, not lookups). A no-op past the end.
  */
 void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf);
+/*
+ * For a caller that makes none or one lookup per item, and calls this
+ * before each item: as flow_prefetch_next() when @counts (1), else the
+ * stages of the lookup to come over again (0), which find their lines in
+ * cache. A branch on whether an item makes a lookup would be mispredicted
+ * wherever items that do and items that do not come mixed.
+ */
+void flow_prefetch_step(const struct flow_table *t, struct flow_prefetch *pf,
+			size_t counts);
 
 /*
  * Entries from most to least recently seen: pass NULL for the first, the

@@ -88,47 +88,6 @@ static bool ipv6_unspecified(const uint8_t *p)
 	return true;
 }
 
-static void decode_tcp(const uint8_t *p, uint32_t len, bool cut,
-		       struct decoded *d)
-{
-	if (len < TCP_HLEN) {
-		d->truncated = cut;
-		return;
-	}
-	uint32_t hlen = (uint32_t)(p[12] >> 4) * 4;
-
-	/* A data offset below the fixed header is a forged header. */
-	if (hlen < TCP_HLEN)
-		return;
-	/* Options beyond the segment's own length: malformed, not cut. */
-	if (hlen > len && !cut)
-		return;
-	/* The options were cut off; ports and flags were captured. */
-	if (hlen > len)
-		d->truncated = true;
-	d->tuple.sport = rd16(p);
-	d->tuple.dport = rd16(p + 2);
-	d->tuple.has_ports = true;
-	d->tcp_flags = p[13];
-}
-
-static void decode_udp(const uint8_t *p, uint32_t len, bool cut,
-		       struct decoded *d)
-{
-	if (len < UDP_HLEN) {
-		d->truncated = cut;
-		return;
-	}
-	uint16_t ulen = rd16(p + 4);
-
-	/* 0 is a jumbogram (RFC 2675); 1..7 cannot hold the header. */
-	if (ulen != 0 && ulen < UDP_HLEN)
-		return;
-	d->tuple.sport = rd16(p);
-	d->tuple.dport = rd16(p + 2);
-	d->tuple.has_ports = true;
-}
-
 /* An ICMP error's header before the packet it quotes (RFC 792, 4443). */
 #define ICMP_ERR_HLEN 8
 
@@ -277,16 +236,60 @@ static void decode_icmpv6(const uint8_t *p, uint32_t len, bool cut,
  * The transport layer: @len bytes of it at @p; @cut when the capture, rather
  * than the IP length field, ended them.
  */
+/*
+ * The ports of TCP or UDP (@tcp says which), and TCP's flags: without a
+ * branch on which, which a capture of both mixed at random would
+ * mispredict every other packet. Only bytes of the header of the one it
+ * is are read.
+ */
+static void decode_ports(bool tcp, const uint8_t *p, uint32_t len, bool cut,
+			 struct decoded *d)
+{
+	/* Selections by arithmetic: a conditional would be a branch. */
+	uint8_t is_tcp = tcp, all = (uint8_t)-is_tcp;
+
+	if (len < UDP_HLEN + (TCP_HLEN - UDP_HLEN) * (uint32_t)is_tcp) {
+		d->truncated = cut;
+		return;
+	}
+	/* TCP's data offset and flags; for UDP, its first byte read in
+	 * their place and not used. */
+	uint32_t hlen = (uint32_t)(p[12 * is_tcp] >> 4) * 4;
+	uint8_t flags = p[13 * is_tcp];
+	uint16_t ulen = rd16(p + 4);
+	/* A TCP data offset below the fixed header is forged, and options
+	 * beyond the segment's own length are malformed unless the capture
+	 * cut them off; a UDP length of 1 to 7 cannot hold the header (0
+	 * is a jumbogram, RFC 2675). */
+	bool bad_tcp = (hlen < TCP_HLEN) | ((hlen > len) & !cut);
+	bool bad_udp = (ulen != 0) & (ulen < UDP_HLEN);
+
+	if ((tcp & bad_tcp) | (!tcp & bad_udp))
+		return;
+	d->truncated |= tcp & (hlen > len);
+	d->tuple.sport = rd16(p);
+	d->tuple.dport = rd16(p + 2);
+	d->tuple.has_ports = true;
+	d->tcp_flags = (uint8_t)((flags & all) | (d->tcp_flags & ~all));
+}
+
 static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
 		      uint8_t hop_limit, struct decoded *d)
 {
+	/*
+	 * Both tests in one branch, and TCP's only in the data: the compiler
+	 * would otherwise fold them into the switch below, one branch for
+	 * each protocol.
+	 */
+	bool ports = (proto == IPPROTO_TCP) | (proto == IPPROTO_UDP);
+	bool tcp = proto == IPPROTO_TCP;
+
+	__asm__("" : "+r"(ports), "+r"(tcp));
+	if (ports) {
+		decode_ports(tcp, p, len, cut, d);
+		return;
+	}
 	switch (proto) {
-	case IPPROTO_TCP:
-		decode_tcp(p, len, cut, d);
-		break;
-	case IPPROTO_UDP:
-		decode_udp(p, len, cut, d);
-		break;
 	case IPPROTO_ICMP:
 		if (d->l3 == DECODE_L3_IPV4)
 			decode_icmp(p, len, cut, d);

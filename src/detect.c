@@ -229,8 +229,11 @@ static void detect_emit(struct detect *d, struct alert *a, int src_zone,
  */
 static bool may_answer(const struct decoded *p)
 {
+	/* Bitwise: the protocols of a capture come mixed, and a branch on
+	 * them would be mispredicted time and again. */
 	if (p->tuple.has_ports)
-		return p->tuple.proto != IPPROTO_TCP || (p->tcp_flags & 0x10);
+		return (p->tuple.proto != IPPROTO_TCP) |
+		       !!(p->tcp_flags & 0x10);
 	return p->has_icmp && (p->icmp_type == 0 || p->icmp_type == 129);
 }
 
@@ -288,7 +291,10 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 {
 	const struct conf *c = d->conf;
 
-	pl->flow = false;
+	/* What detect_batch_lookups() reads of every plan, set. */
+	pl->flow = pl->deny = pl->answer = false;
+	pl->answer_port = 0;
+	pl->hash = 0;
 	if (p->l3 != DECODE_L3_IPV4 && p->l3 != DECODE_L3_IPV6)
 		return;
 	if (addr_is_local_scope(&p->tuple.src, false) ||
@@ -321,7 +327,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 		pl->spoofed = pl->r.src_zone == ZONE_NONE ||
 			      c->zones[pl->r.src_zone].policy != want;
 	}
-	pl->deny = !policy_permitted(pl->r.verdict) || pl->spoofed;
+	pl->deny = !policy_permitted(pl->r.verdict) | pl->spoofed;
 	if (!pl->deny)
 		return;
 	if (pl->spoofed)
@@ -362,7 +368,7 @@ static bool detect_is_answer(struct detect *d, const struct decoded *p,
 	struct flow_key rkey;
 	struct flow *f;
 
-	if (!pl->answer || !answer_possible(d, pl))
+	if (!(pl->answer & answer_possible(d, pl)))
 		return false;
 	/* The key is made again rather than kept from the batch's start:
 	 * cheap beside the lookup. It was hashed then, unless its port was
@@ -662,10 +668,16 @@ static size_t detect_batch_lookups(struct detect *d,
 		const struct detect_plan *pl = &b->plan[i];
 		const struct decoded *p = &b->dec[i];
 
+		/* Without a branch on whether the packet looks its key up
+		 * (denied and permitted packets come mixed): the hash goes
+		 * in either way, and the next one writes over it if not. */
+		bool looks = pl->flow & pl->deny;
+		bool answers = looks & pl->answer & answer_possible(d, pl);
+
+		/* Kept from being split into a branch on each. */
+		__asm__("" : "+r"(answers));
 		d->n_lookup[i] = 0;
-		if (!pl->flow || !pl->deny)
-			continue;
-		if (pl->answer && answer_possible(d, pl)) {
+		if (answers) {
 			struct flow_key rkey;
 
 			answer_key(p, (uint8_t)pl->type, &rkey);
@@ -673,8 +685,9 @@ static size_t detect_batch_lookups(struct detect *d,
 			d->lookup[n++] = d->rhash[i];
 			d->n_lookup[i]++;
 		}
-		d->lookup[n++] = pl->hash;
-		d->n_lookup[i]++;
+		d->lookup[n] = pl->hash;
+		n += looks;
+		d->n_lookup[i] += looks;
 	}
 	return n;
 }
@@ -689,9 +702,12 @@ void detect_batch_apply(struct detect *d, const struct detect_batch *b,
 	flow_prefetch_begin(d->flows, &pf, d->lookup,
 			    detect_batch_lookups(d, b));
 	for (size_t i = 0; i < b->n; i++) {
-		/* Before its own, the memory of the lookups further on. */
-		for (size_t k = d->n_lookup[i]; k > 0; k--)
+		/* Before its own, the memory of the lookups further on: a
+		 * packet makes one lookup or none, two only when it may be
+		 * an answer. */
+		if (d->n_lookup[i] == 2)
 			flow_prefetch_next(d->flows, &pf);
+		flow_prefetch_step(d->flows, &pf, d->n_lookup[i] != 0);
 		/* And the packet and plan a few on, which the thread that
 		 * planned them may still hold in its cache: of the packet,
 		 * the line that holds what applying reads of every one. */

@@ -169,12 +169,20 @@ uint64_t flow_siphash(const uint8_t key[16], const void *data, size_t len,
  */
 static void key_normalize(const struct flow_key *in, struct flow_key *out)
 {
+	/* Without a branch: a capture of both families, mixed, would have
+	 * it mispredicted every other packet. */
+	static const uint8_t first4[8] = {0xff, 0xff, 0xff, 0xff};
+	uint64_t keep = in->family == AF_INET ? 0 : ~(uint64_t)0, lead, w[2];
+
+	memcpy(&lead, first4, sizeof(lead)); /* bytes 0 to 3, either endian */
 	*out = *in;
 	out->pad[0] = out->pad[1] = 0;
-	if (out->family == AF_INET) {
-		memset(out->src + 4, 0, sizeof(out->src) - 4);
-		memset(out->dst + 4, 0, sizeof(out->dst) - 4);
-	}
+	memcpy(w, out->src, sizeof(w));
+	w[0] &= keep | lead, w[1] &= keep;
+	memcpy(out->src, w, sizeof(w));
+	memcpy(w, out->dst, sizeof(w));
+	w[0] &= keep | lead, w[1] &= keep;
+	memcpy(out->dst, w, sizeof(w));
 }
 
 void flow_key_from_tuple(const struct flow_tuple *t, bool has_icmp,
@@ -684,8 +692,8 @@ static uint32_t first_read(const struct flow_table *t, uint64_t hash, bool *hit)
 {
 	uint32_t l = t->buckets[hash_bucket(t, hash)];
 
-	*hit = l != CHAIN_END && (l & t->tmask) == hash_tag(t, hash);
-	return l != CHAIN_END ? link_index(t, l) : NIL;
+	*hit = (l != CHAIN_END) & ((l & t->tmask) == hash_tag(t, hash));
+	return link_index(t, l); /* NIL for CHAIN_END */
 }
 
 /*
@@ -709,9 +717,11 @@ prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 		return;
 	}
 	i = first_read(t, hash, &hit);
-	if (i == NIL)
-		return;
 	if (stage == 1) {
+		/* An empty chain's NIL taken as entry 0, a line fetched
+		 * in vain, rather than a branch: empty chains and others
+		 * come mixed at random. */
+		i &= -(uint32_t)(i != NIL);
 		/* Past an entry whose tag differs, only its link is read,
 		 * or written when a new key goes after it. */
 		if (hit)
@@ -721,7 +731,8 @@ prefetch_stage(const struct flow_table *t, uint64_t hash, unsigned stage)
 		return;
 	}
 	/* A hit moves its entry to the head of the LRU list, which writes
-	 * the links of the entries on either side of it. */
+	 * the links of the entries on either side of it. (A hit has an
+	 * entry.) */
 	if (hit && t->nodes[i].prev != NIL)
 		prefetch_links(t, t->nodes[i].prev);
 	if (hit && t->nodes[i].next != NIL)
@@ -758,6 +769,13 @@ void flow_prefetch_begin(const struct flow_table *t, struct flow_prefetch *pf,
 void flow_prefetch_next(const struct flow_table *t, struct flow_prefetch *pf)
 {
 	prefetch_step(t, pf, pf->next++);
+}
+
+void flow_prefetch_step(const struct flow_table *t, struct flow_prefetch *pf,
+			size_t counts)
+{
+	prefetch_step(t, pf, pf->next);
+	pf->next += counts;
 }
 
 struct flow *flow_table_get_hashed(struct flow_table *t,
