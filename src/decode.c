@@ -273,22 +273,12 @@ static void decode_ports(bool tcp, const uint8_t *p, uint32_t len, bool cut,
 	d->tcp_flags = (uint8_t)((flags & all) | (d->tcp_flags & ~all));
 }
 
-static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
-		      uint8_t hop_limit, struct decoded *d)
+/* ICMP and ICMPv6; out of line, so that TCP and UDP, most packets, go
+ * without the stack frame these calls need. */
+static __attribute__((noinline)) void
+decode_l4_other(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
+		uint8_t hop_limit, struct decoded *d)
 {
-	/*
-	 * Both tests in one branch, and TCP's only in the data: the compiler
-	 * would otherwise fold them into the switch below, one branch for
-	 * each protocol.
-	 */
-	bool ports = (proto == IPPROTO_TCP) | (proto == IPPROTO_UDP);
-	bool tcp = proto == IPPROTO_TCP;
-
-	__asm__("" : "+r"(ports), "+r"(tcp));
-	if (ports) {
-		decode_ports(tcp, p, len, cut, d);
-		return;
-	}
 	switch (proto) {
 	case IPPROTO_ICMP:
 		if (d->l3 == DECODE_L3_IPV4)
@@ -301,6 +291,24 @@ static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
 	default:
 		break;
 	}
+}
+
+static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
+		      uint8_t hop_limit, struct decoded *d)
+{
+	/*
+	 * Both tests in one branch, and TCP's only in the data: the compiler
+	 * would otherwise fold them into the switch below, one branch for
+	 * each protocol.
+	 */
+	bool ports = (proto == IPPROTO_TCP) | (proto == IPPROTO_UDP);
+	bool tcp = proto == IPPROTO_TCP;
+
+	__asm__("" : "+r"(ports), "+r"(tcp));
+	if (ports)
+		decode_ports(tcp, p, len, cut, d);
+	else
+		decode_l4_other(proto, p, len, cut, hop_limit, d);
 }
 
 static void decode_ipv4(const uint8_t *p, uint32_t len, struct decoded *d)
