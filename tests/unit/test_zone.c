@@ -665,7 +665,7 @@ static void random_agreement(size_t nprefixes, int naddrs)
  * 256 /24s (IPv4) or /48s (IPv6) of a /16 or /40 in zones that change
  * from one to the next, some cut further or covered by a shorter one.
  */
-static void dense_prefixes(struct zone_prefix *p, size_t n)
+static void dense_prefixes(struct zone_prefix *p, size_t n, unsigned zones)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct prefix *q = &p[i].prefix;
@@ -700,7 +700,7 @@ static void dense_prefixes(struct zone_prefix *p, size_t n)
 		}
 		q->len = len;
 		mask_host(&q->addr, len);
-		p[i].zone = (int)((r >> 48) % 8);
+		p[i].zone = (int)((r >> 48) % zones);
 	}
 }
 
@@ -708,14 +708,27 @@ START_TEST(test_random_dense)
 {
 	enum { N = 1500 };
 
+	/* Dense nodes of zones only are kept a byte an entry (zone + 1 up
+	 * to 255), others four: 8 zones, then zones 0 to 299, whose nodes
+	 * mix values on either side of the bound, then 254 and 255 only. */
+	static const unsigned zones[] = {8, 8, 8, 300, 300};
+
 	rng_state = 0x5eed0003;
-	for (int round = 0; round < 4; round++) {
+	for (size_t round = 0; round < sizeof(zones) / sizeof(zones[0]);
+	     round++) {
 		struct zone_prefix *p = calloc(N, sizeof(*p));
 
 		ck_assert_ptr_nonnull(p);
-		dense_prefixes(p, N);
+		dense_prefixes(p, N, zones[round]);
 		agreement(p, N, 20000);
 	}
+	struct zone_prefix *p = calloc(N, sizeof(*p));
+
+	ck_assert_ptr_nonnull(p);
+	dense_prefixes(p, N, 2);
+	for (size_t i = 0; i < N; i++)
+		p[i].zone += 253;
+	agreement(p, N, 20000);
 }
 END_TEST
 
