@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every benchmark: each $BUILD/bench/bench_* program, then each
-# tools/bench/*.sh script other than this one (given the build directory).
+# tools/bench/*.sh script other than this one (bash scripts, given the
+# build directory).
 # Benchmarks are reports: a failing one is named and counted, the rest
 # still run, and the exit status is non-zero if any failed.
 #   tools/bench/run.sh BUILD_DIR
@@ -30,7 +31,7 @@ for s in "$here"/*.sh; do
 	[ "$(basename "$s")" = run.sh ] && continue
 	echo "== $(basename "$s")"
 	ran=$((ran + 1))
-	sh "$s" "$build" || {
+	bash "$s" "$build" || {
 		echo "bench: $(basename "$s") failed (status $?)" >&2
 		failed=$((failed + 1))
 	}
