@@ -117,6 +117,7 @@ struct detect_plan {
 	bool spoofed; /* the source does not belong behind the interface */
 	uint16_t answer_port; /* its source port: the flow's destination */
 	enum alert_type type;
+	uint32_t pair; /* of its zones, in detect_pairs() */
 	uint64_t hash; /* of @key */
 	/* What applying reads of every packet comes first, above. */
 	struct policy_result r;

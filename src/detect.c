@@ -93,7 +93,7 @@ struct detect *detect_new(const struct conf *c, uint64_t seed,
 		detect_free(d);
 		return NULL;
 	}
-	/* Row and column n - 1 are ZONE_NONE's (see pair_of()). */
+	/* Row and column n - 1 are ZONE_NONE's (see pair_index()). */
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < n; j++) {
 			int zs = i == n - 1 ? ZONE_NONE : (int)i;
@@ -158,13 +158,14 @@ static inline bool addr_is_local_scope(const struct addr *a, bool as_dst)
 	return !memcmp(a->b, unspec, 16);
 }
 
-static struct detect_pair *pair_of(struct detect *d, int src, int dst)
+/* The pair of zones @src and @dst: its place in pairs and texts. */
+static uint32_t pair_index(const struct detect *d, int src, int dst)
 {
 	size_t n = d->conf->n_zones + 1;
 	size_t i = src == ZONE_NONE ? n - 1 : (size_t)src;
 	size_t j = dst == ZONE_NONE ? n - 1 : (size_t)dst;
 
-	return &d->pairs[i * n + j];
+	return (uint32_t)(i * n + j);
 }
 
 /* Does @key (hashed @hash) alert now? Counts the packet either way. */
@@ -214,11 +215,11 @@ static void alert_from_packet(struct alert *a, enum alert_type type,
 	a->icmp_code = p->icmp_code;
 }
 
-static void detect_emit(struct detect *d, struct alert *a, int src_zone,
-			int dst_zone)
+/* @a, of zone pair @pair (pair_index()), out. */
+static void detect_emit(struct detect *d, struct alert *a, uint32_t pair)
 {
 	d->st.alerts[a->type]++;
-	pair_of(d, src_zone, dst_zone)->alerts++;
+	d->pairs[pair].alerts++;
 	d->fn(a, d->arg);
 }
 
@@ -304,6 +305,7 @@ static void detect_plan(const struct detect *d, struct detect_day *day,
 
 	uint32_t today = detect_today(day, ts->tv_sec);
 	policy_decide_in(c, &p->tuple, today, zsrc, zdst, &pl->r);
+	pl->pair = pair_index(d, zsrc, zdst);
 	if (pl->r.verdict == POLICY_REPLY && !may_reply(p))
 		pl->r.verdict = POLICY_DENY;
 	/*
@@ -458,7 +460,7 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 {
 	const struct conf *c = d->conf;
 	const struct policy_result *r = &pl->r;
-	struct detect_pair *pair = pair_of(d, r->src_zone, r->dst_zone);
+	struct detect_pair *pair = &d->pairs[pl->pair];
 	struct fragmap_fate fate = {.counted = false};
 	struct flow *f;
 	struct alert a;
@@ -487,7 +489,7 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 		return;
 
 	alert_from_packet(&a, pl->type, p, ctx, ts);
-	const struct pair_text *text = &d->texts[pair - d->pairs];
+	const struct pair_text *text = &d->texts[pl->pair];
 
 	a.severity = text->severity;
 	if (pl->spoofed)
@@ -500,7 +502,7 @@ static void detect_flow(struct detect *d, const struct decoded *p,
 	a.bytes = f->alert_bytes;
 	if (pl->spoofed)
 		alert_add_str(&a, "iface_zone", zone_name(c, ctx->iface_zone));
-	detect_emit(d, &a, r->src_zone, r->dst_zone);
+	detect_emit(d, &a, pl->pair);
 }
 
 static bool zone_lists_mac(const struct conf_zone *z, const uint8_t mac[6])
@@ -568,7 +570,7 @@ static void detect_sighting(struct detect *d, const struct decoded *p,
 	alert_add_str(&a, "mac", mac);
 	alert_add_str(&a, "listed",
 		      c->zones[z].has_devices ? "no" : "first-seen");
-	detect_emit(d, &a, z, ZONE_NONE);
+	detect_emit(d, &a, pair_index(d, z, ZONE_NONE));
 }
 
 /* The part of a packet's handling that counts, alerts and remembers:
