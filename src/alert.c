@@ -902,8 +902,8 @@ void alert_json_cache_free(struct alert_json_cache *c)
 
 /*
  * Room a line of the fast way may take: the time, its two runs at their
- * longest (each may be copied whole, whatever its length: see put_run()), two
- * addresses with their keys and ports, ICMP type and code, and two
+ * longest (each may be copied whole, whatever its length: see put_run()),
+ * two addresses with their keys and ports, ICMP type and code, and two
  * counters of 20 digits.
  */
 #define FLOW_JSON_ROOM                                                         \

@@ -233,10 +233,6 @@ static void decode_icmpv6(const uint8_t *p, uint32_t len, bool cut,
 }
 
 /*
- * The transport layer: @len bytes of it at @p; @cut when the capture, rather
- * than the IP length field, ended them.
- */
-/*
  * The ports of TCP or UDP (@tcp says which), and TCP's flags: without a
  * branch on which, which a capture of both mixed at random would
  * mispredict every other packet. Only bytes of the header of the one it
@@ -246,7 +242,7 @@ static void decode_ports(bool tcp, const uint8_t *p, uint32_t len, bool cut,
 			 struct decoded *d)
 {
 	/* Selections by arithmetic: a conditional would be a branch. */
-	uint8_t is_tcp = tcp, all = (uint8_t)-is_tcp;
+	uint8_t is_tcp = tcp;
 
 	if (len < UDP_HLEN + (TCP_HLEN - UDP_HLEN) * (uint32_t)is_tcp) {
 		d->truncated = cut;
@@ -270,7 +266,7 @@ static void decode_ports(bool tcp, const uint8_t *p, uint32_t len, bool cut,
 	d->tuple.sport = rd16(p);
 	d->tuple.dport = rd16(p + 2);
 	d->tuple.has_ports = true;
-	d->tcp_flags = (uint8_t)((flags & all) | (d->tcp_flags & ~all));
+	d->tcp_flags = (uint8_t)(flags & -is_tcp); /* 0 for UDP */
 }
 
 /* ICMP and ICMPv6; out of line, so that TCP and UDP, most packets, go
@@ -293,6 +289,10 @@ decode_l4_other(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
 	}
 }
 
+/*
+ * The transport layer: @len bytes of it at @p; @cut when the capture, rather
+ * than the IP length field, ended them.
+ */
 static void decode_l4(uint8_t proto, const uint8_t *p, uint32_t len, bool cut,
 		      uint8_t hop_limit, struct decoded *d)
 {

@@ -22,8 +22,8 @@ static bool ports_contain(const struct port_range *r, size_t n, uint16_t port)
 	return false;
 }
 
-/* Policy zone of @a: the zone it counts as after same_as, or ZONE_NONE. */
-/* The zone whose policy configured zone @z follows, or ZONE_NONE. */
+/* The zone whose policy configured zone @z follows (same_as), or
+ * ZONE_NONE. */
 static int policy_zone(const struct conf *c, int z)
 {
 	return z == ZONE_NONE ? ZONE_NONE : c->zones[z].policy;
@@ -50,11 +50,8 @@ static bool channel_l4_matches(const struct conf_channel *ch,
 
 /*
  * Does channel @ch permit @t, read forwards (client → server) or, with
- * @reply, as the server's answer (server → client)?
- */
-/*
- * Does @ch permit @t, forward or (@reply) back? @src_zone and @dst_zone
- * are the policy zones of @t's ends.
+ * @reply, as the server's answer (server → client)? @src_zone and
+ * @dst_zone are the policy zones of @t's ends.
  */
 static bool channel_matches(const struct conf *c, const struct conf_channel *ch,
 			    const struct flow_tuple *t, uint32_t today,

@@ -318,11 +318,12 @@ trie_descend(const struct trie *tr, u128 x, const uint8_t *bytes, uint32_t e,
 		/* A node starts on a byte boundary: its index is a byte. */
 		unsigned byte = bytes[off / 8];
 
-		if (kind == ENTRY_LEAVES)
-			return (int)tr->leaves[(size_t)(e & INDEX_MASK) *
-						   NODE_SIZE +
-					       byte] -
-			       1;
+		if (kind == ENTRY_LEAVES) {
+			const uint8_t *l =
+			    tr->leaves + (size_t)(e & INDEX_MASK) * NODE_SIZE;
+
+			return (int)l[byte] - 1;
+		}
 		if (kind == ENTRY_DENSE) {
 			e = tr->dense[(size_t)(e & INDEX_MASK) * NODE_SIZE +
 				      byte];
@@ -640,7 +641,6 @@ static int trie_alloc_compiled(struct trie *tr)
 	return 0;
 }
 
-/* Compile the flat trie into its lookup form and drop it. */
 /* @p cut down to @size bytes, or freed for none; a shrink cannot fail,
  * and if it does the block stays as it was. */
 static void *shrink(void *p, size_t size)
@@ -655,6 +655,7 @@ static void *shrink(void *p, size_t size)
 	return q ? q : p;
 }
 
+/* Compile the flat trie into its lookup form and drop it. */
 static int trie_compile(struct trie *tr)
 {
 	if (trie_alloc_compiled(tr) < 0)
@@ -668,14 +669,11 @@ static int trie_compile(struct trie *tr)
 		if (r)
 			tr->root[i] = r;
 	}
-	/* Give back what the tests did not use; a shrink cannot fail. */
-	struct tnode *t =
-	    realloc(tr->tnodes, (tr->ntnodes ? tr->ntnodes : 1) * sizeof(*t));
-	if (t)
-		tr->tnodes = t;
-	/* And the dense nodes of either kind, all given room as both. */
+	/* Give back what the tests did not use, and the room of the dense
+	 * nodes of the kind each did not become. */
+	tr->tnodes = shrink(tr->tnodes, tr->ntnodes * sizeof(*tr->tnodes));
 	tr->dense =
-	    shrink(tr->dense, tr->ndense * NODE_SIZE * sizeof(uint32_t));
+	    shrink(tr->dense, tr->ndense * NODE_SIZE * sizeof(*tr->dense));
 	tr->leaves = shrink(tr->leaves, tr->nleaves * NODE_SIZE);
 	free(tr->flat_root);
 	free(tr->nodes);
